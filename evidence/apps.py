@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EvidenceConfig(AppConfig):
+    name = "evidence"
+    verbose_name = "Kratom evidence base"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,42 @@
+"""The one neutral shape every bibliographic format is read into and written from."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PersonName:
+    family: str
+    given: str = ""
+    is_organization: bool = False
+
+
+@dataclass
+class SourceRecord:
+    key: str = ""
+    entry_type: str = "article"
+    title: str = ""
+    authors: list[PersonName] = field(default_factory=list)
+    year: int | None = None
+    month: int | None = None
+    container_title: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    publisher: str = ""
+    place: str = ""
+    report_type: str = ""
+    howpublished: str = ""
+    doi: str = ""
+    pmid: str = ""
+    pmcid: str = ""
+    url: str = ""
+    abstract: str = ""
+    summary: str = ""
+    keywords: str = ""
+    study_design: str = ""
+    population: str = ""
+    sample_size: int | None = None
+    sample_size_unit: str = ""
+    provenance: str = ""
+    line: int | None = None  # where the record starts in its file, for messages

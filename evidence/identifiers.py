@@ -1,0 +1,86 @@
+"""Identifiers of a citation: DOI, PMID, PMCID and the citation key. Pure functions, no database."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Container
+
+from django.core.exceptions import ValidationError
+
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+PMID_PATTERN = re.compile(r"^[1-9]\d{0,8}$")
+PMCID_PATTERN = re.compile(r"^PMC\d{1,9}$")
+# Resolver prefixes people paste along with a DOI; the DOI itself starts at "10.".
+DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+KEY_MAX_LENGTH = 64
+
+
+def normalize_doi(value: str) -> str:
+    """Lower-case a DOI and strip resolver prefixes: DOIs are case-insensitive by definition."""
+    return DOI_PREFIX.sub("", value.strip()).lower()
+
+
+def normalize_pmid(value: str) -> str:
+    return value.strip().removeprefix("PMID:").strip()
+
+
+def normalize_pmcid(value: str) -> str:
+    value = value.strip().upper()
+    return value if not value or value.startswith("PMC") else f"PMC{value}"
+
+
+def validate_doi(value: str) -> None:
+    if not DOI_PATTERN.match(value):
+        raise ValidationError(
+            "%(value)s is not a DOI: a DOI starts with 10., a 4-9 digit registrant code, "
+            "a slash and a suffix without spaces (e.g. 10.1021/jacs.6b00360).",
+            code="invalid_doi",
+            params={"value": value},
+        )
+
+
+def validate_pmid(value: str) -> None:
+    if not PMID_PATTERN.match(value):
+        raise ValidationError(
+            "%(value)s is not a PubMed ID: a PMID is a number of up to 9 digits.",
+            code="invalid_pmid",
+            params={"value": value},
+        )
+
+
+def validate_pmcid(value: str) -> None:
+    if not PMCID_PATTERN.match(value):
+        raise ValidationError(
+            "%(value)s is not a PubMed Central ID: it looks like PMC5344672.",
+            code="invalid_pmcid",
+            params={"value": value},
+        )
+
+
+def key_stem(family_name: str, year: int | None) -> str:
+    """`Váradi`, 2016 -> `Varadi2016`; an organisation's name is run together in CamelCase."""
+    ascii_name = unicodedata.normalize("NFKD", family_name).encode("ascii", "ignore").decode()
+    words = re.findall(r"[A-Za-z0-9]+", ascii_name)
+    stem = "".join(word[:1].upper() + word[1:] for word in words) or "Anon"
+    return f"{stem[:KEY_MAX_LENGTH - 8]}{year or 'nd'}"
+
+
+def unique_key(stem: str, taken: Container[str]) -> str:
+    """The stem itself if free, else the stem suffixed a, b, … z, aa, ab … as BibTeX tools do."""
+    if stem not in taken:
+        return stem
+    index = 0
+    while True:
+        suffix = _letters(index)
+        if f"{stem}{suffix}" not in taken:
+            return f"{stem}{suffix}"
+        index += 1
+
+
+def _letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("a") + remainder) + letters
+    return letters

@@ -1,0 +1,43 @@
+"""Reads of the evidence base, as chainable QuerySet methods, one per kind of page where it helps."""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Count, Prefetch
+
+
+class NaturalKeyManager(models.Manager):
+    """Lets fixtures refer to rows by their natural key, so loading them twice updates, not duplicates."""
+
+    natural_key_fields: tuple[str, ...] = ()
+
+    def get_by_natural_key(self, *values):
+        return self.get(**dict(zip(self.natural_key_fields, values, strict=True)))
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_authors(self) -> SourceQuerySet:
+        from .models import Authorship
+
+        # One query for all authorships of the page's sources, in author order.
+        return self.prefetch_related(
+            Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position"))
+        )
+
+    def for_admin_list(self) -> SourceQuerySet:
+        return self.with_authors().annotate(evidence_count=Count("evidence", distinct=True))
+
+    def reviewed(self) -> SourceQuerySet:
+        return self.filter(curation_status="reviewed")
+
+
+class SourceManager(NaturalKeyManager.from_queryset(SourceQuerySet)):
+    natural_key_fields = ("key",)
+
+
+class ClaimQuerySet(models.QuerySet):
+    def for_admin_list(self) -> ClaimQuerySet:
+        return self.select_related("article").annotate(evidence_count=Count("evidence"))
+
+
+class ClaimManager(NaturalKeyManager.from_queryset(ClaimQuerySet)):
+    natural_key_fields = ("article__slug", "start", "end")

@@ -1,0 +1,140 @@
+"""Controlled vocabularies of the evidence base.
+
+Stored values are the slugs used by the curated data in ../shared/data, so fixtures and imports
+map one to one. docs/data-model.md says where each list comes from.
+"""
+from __future__ import annotations
+
+from django.db import models
+
+
+class EntryType(models.TextChoices):
+    ARTICLE = "article", "journal article"
+    REVIEW = "review", "review article"
+    BOOK = "book", "book"
+    CHAPTER = "chapter", "book chapter"
+    REPORT = "report", "report"
+    WEBPAGE = "webpage", "web page"
+    REGULATORY = "regulatory", "regulatory document"
+    DATASET = "dataset", "dataset"
+
+
+class StudyDesign(models.TextChoices):
+    # Ordered roughly from the strongest design for questions about people to the weakest;
+    # docs/data-model.md gives the hierarchy.
+    SYSTEMATIC_REVIEW = "systematic-review", "systematic review / meta-analysis"
+    RCT = "randomised-controlled-trial", "randomised controlled trial"
+    NON_RANDOMISED_TRIAL = "non-randomised-trial", "non-randomised trial"
+    COHORT = "cohort", "cohort"
+    CASE_CONTROL = "case-control", "case-control"
+    CROSS_SECTIONAL_SURVEY = "cross-sectional-survey", "cross-sectional survey"
+    PHARMACOKINETIC = "pharmacokinetic", "pharmacokinetic study"
+    SURVEILLANCE = "surveillance", "surveillance / poison-centre data"
+    MORTALITY_SERIES = "mortality-series", "mortality / toxicology series"
+    CASE_SERIES = "case-series", "case series"
+    CASE_REPORT = "case-report", "case report"
+    NARRATIVE_REVIEW = "narrative-review", "narrative review"
+    ANIMAL_STUDY = "animal-study", "animal study"
+    IN_VITRO = "in-vitro", "in vitro / receptor pharmacology"
+    PRODUCT_ANALYSIS = "product-analysis", "product analysis (laboratory testing or market survey)"
+    REGULATORY = "regulatory", "regulatory or policy document"
+    OTHER = "other", "other"
+
+
+class Population(models.TextChoices):
+    HUMANS = "humans", "humans"
+    ANIMALS = "animals", "animals"
+    IN_VITRO = "in-vitro", "in vitro"
+    NONE = "none", "none"
+
+
+class RetractionStatus(models.TextChoices):
+    NONE = "none", "none"
+    RETRACTED = "retracted", "retracted"
+    EXPRESSION_OF_CONCERN = "expression-of-concern", "expression of concern"
+    CORRECTED = "corrected", "corrected"
+
+
+class CurationStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    REVIEWED = "reviewed", "reviewed"
+
+
+class ClaimCategory(models.TextChoices):
+    MECHANISM = "mechanism", "mechanism"
+    EFFICACY = "efficacy", "efficacy"
+    SAFETY = "safety", "safety / adverse effects"
+    DEPENDENCE = "dependence", "dependence / addiction"
+    DOSAGE = "dosage", "dosage"
+    PRODUCT_QUALITY = "product-quality", "product quality"
+    LEGAL = "legal", "legal / regulatory"
+    TRADITIONAL_USE = "traditional-use", "traditional use"
+    OTHER = "other", "other"
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "supports"
+    PARTIALLY_SUPPORTS = "partially-supports", "partially supports"
+    CONTRADICTS = "contradicts", "contradicts"
+    MENTIONS = "mentions", "mentions"
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", "mild"
+    MODERATE = "moderate", "moderate"
+    SEVERE = "severe", "severe"
+    LIFE_THREATENING = "life-threatening", "life-threatening"
+    FATAL = "fatal", "fatal"
+
+
+class ReportSetting(models.TextChoices):
+    CASE_REPORT = "case-report", "case report"
+    SURVEY = "survey", "survey self-report"
+    POISON_CENTRE = "poison-centre", "poison-centre"
+    CLINICAL_STUDY = "clinical-study", "clinical study"
+    ANIMAL = "animal", "animal"
+    MORTALITY_DATA = "mortality-data", "mortality data"
+    OUTBREAK = "outbreak", "outbreak investigation"
+    REVIEW = "review", "review"
+
+
+class Causality(models.TextChoices):
+    # WHO-UMC system for standardised case causality assessment.
+    CERTAIN = "certain", "certain"
+    PROBABLE = "probable", "probable / likely"
+    POSSIBLE = "possible", "possible"
+    UNLIKELY = "unlikely", "unlikely"
+    UNASSESSABLE = "unassessable", "unassessable / unclassifiable"
+
+
+# The 27 MedDRA system organ classes, by their international English names.
+SYSTEM_ORGAN_CLASSES = (
+    "Blood and lymphatic system disorders",
+    "Cardiac disorders",
+    "Congenital, familial and genetic disorders",
+    "Ear and labyrinth disorders",
+    "Endocrine disorders",
+    "Eye disorders",
+    "Gastrointestinal disorders",
+    "General disorders and administration site conditions",
+    "Hepatobiliary disorders",
+    "Immune system disorders",
+    "Infections and infestations",
+    "Injury, poisoning and procedural complications",
+    "Investigations",
+    "Metabolism and nutrition disorders",
+    "Musculoskeletal and connective tissue disorders",
+    "Neoplasms benign, malignant and unspecified (incl cysts and polyps)",
+    "Nervous system disorders",
+    "Pregnancy, puerperium and perinatal conditions",
+    "Product issues",
+    "Psychiatric disorders",
+    "Renal and urinary disorders",
+    "Reproductive system and breast disorders",
+    "Respiratory, thoracic and mediastinal disorders",
+    "Skin and subcutaneous tissue disorders",
+    "Social circumstances",
+    "Surgical and medical procedures",
+    "Vascular disorders",
+)
+SYSTEM_ORGAN_CLASS_CHOICES = [(name, name) for name in SYSTEM_ORGAN_CLASSES]

@@ -1,0 +1,55 @@
+"""Shared fixtures: the demo data loaded once per test database, and the people who use the site."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+from evidence.roles import ensure_curator_group
+
+CURATOR_PASSWORD = "test-curator-password"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # The real demo data is what most tests look at; loading it once keeps the suite quick.
+    # (pytest-django runs live-server tests, which empty the database, after all the others.)
+    with django_db_blocker.unblock():
+        call_command("load_demo", curator_password=CURATOR_PASSWORD, verbosity=0)
+
+
+@pytest.fixture
+def reader() -> Client:
+    """An anonymous visitor."""
+    return Client()
+
+
+@pytest.fixture
+def curator_user(db):
+    user = get_user_model().objects.get(username="curator")
+    assert user.groups.filter(name="Curator").exists()
+    return user
+
+
+@pytest.fixture
+def curator(curator_user) -> Client:
+    """A member of the Curator group, logged in."""
+    client = Client()
+    client.force_login(curator_user)
+    return client
+
+
+@pytest.fixture
+def admin_user_client(db) -> Client:
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("boss", password="boss-password-123"))
+    return client
+
+
+@pytest.fixture
+def fresh_curator(db):
+    """A curator made in the test, for tests that must not depend on the demo set-up."""
+    user = get_user_model().objects.create_user("second-curator", password="x-password-42", is_staff=True)
+    user.groups.add(ensure_curator_group())
+    return user
