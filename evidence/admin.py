@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db import models
 from django.db.models import Count, QuerySet
+from django.forms import ModelForm, Textarea, TextInput
 from django.http import HttpRequest
 
 from .models import (
@@ -45,7 +48,50 @@ class RecordsWhoAddsEvidence:
             deleted.delete()
 
 
-class AuthorshipInline(admin.TabularInline):
+class RowAutocompleteSelect(AutocompleteSelect):
+    """Labels its row's chosen object from the row itself: Django's widget queries once per row."""
+
+    chosen = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if self.chosen is None or selected != {str(self.chosen.pk)}:
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        label = self.choices.field.label_from_instance(self.chosen)
+        options.append(self.create_option(name, self.chosen.pk, label, selected, len(options)))
+        return [(None, options, 0)]
+
+
+class PrefetchedRowsInline:
+    """Inline rows come with their related objects, so an edit page costs as many queries for 2 rows as for 200."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        related = [f.name for f in self.model._meta.concrete_fields if f.is_relation and not f.null]
+        return super().get_queryset(request).select_related(*related)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = RowAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        autocomplete_fields = self.get_autocomplete_fields(request)
+
+        class RowFormSet(formset):
+            def _construct_form(self, i, **form_kwargs):
+                form = super()._construct_form(i, **form_kwargs)
+                for name in autocomplete_fields:
+                    widget = form.fields[name].widget
+                    widget = getattr(widget, "widget", widget)  # inside the admin's related-field wrapper
+                    widget.chosen = getattr(form.instance, name) if getattr(form.instance, f"{name}_id") else None
+                return form
+
+        return RowFormSet
+
+
+class AuthorshipInline(PrefetchedRowsInline, admin.TabularInline):
     model = Authorship
     extra = 1
     autocomplete_fields = ["author"]
@@ -53,37 +99,33 @@ class AuthorshipInline(admin.TabularInline):
     verbose_name_plural = "authors, in order (1 = first author)"
 
 
-class AdverseEffectReportInline(admin.StackedInline):
+class AdverseEffectReportInline(PrefetchedRowsInline, admin.StackedInline):
     model = AdverseEffectReport
     extra = 0
     autocomplete_fields = ["effect", "compound"]
     classes = ["collapse"]
 
 
-class EvidenceOfSourceInline(admin.TabularInline):
+class EvidenceOfSourceInline(PrefetchedRowsInline, admin.TabularInline):
     model = Evidence
     extra = 0
     fields = ["claim", "stance", "finding", "curation_status"]
     autocomplete_fields = ["claim"]
     verbose_name_plural = "claims this source bears on"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("claim")
 
-
-class EvidenceOfClaimInline(admin.StackedInline):
+class EvidenceOfClaimInline(PrefetchedRowsInline, admin.StackedInline):
     model = Evidence
     extra = 1
     fields = [("source", "stance", "curation_status"), "finding", ("locator", "quote")]
     autocomplete_fields = ["source"]
     verbose_name_plural = "evidence (sources and what they show)"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("source")
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 80})}}
 
 
 @admin.register(Compound)
 class CompoundAdmin(admin.ModelAdmin):
+    ordering = ["name"]  # annotated querysets lose the model's default order
     list_display = ["name", "slug", "pubchem_cid", "source_count"]
     search_fields = ["name", "slug", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}
@@ -98,6 +140,7 @@ class CompoundAdmin(admin.ModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    ordering = ["family", "given"]  # annotated querysets lose the model's default order
     list_display = ["family", "given", "is_organization", "source_count"]
     list_filter = ["is_organization"]
     search_fields = ["family", "given"]
@@ -111,8 +154,19 @@ class AuthorAdmin(admin.ModelAdmin):
         return author.source_count
 
 
+class SourceForm(ModelForm):
+    class Meta:
+        widgets = {
+            "title": Textarea(attrs={"rows": 2, "cols": 100}),
+            "container_title": TextInput(attrs={"size": 80}),
+            "howpublished": TextInput(attrs={"size": 80}),
+            "url": TextInput(attrs={"size": 80}),
+        }
+
+
 @admin.register(Source)
 class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
+    ordering = ["key"]  # annotated querysets lose the model's default order
     list_display = [
         "key",
         "short_title",
@@ -128,6 +182,7 @@ class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
     search_fields = ["key", "title", "doi", "pmid", "authorships__author__family", "keywords"]
     autocomplete_fields = ["compounds"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
+    form = SourceForm
     inlines = [AuthorshipInline, AdverseEffectReportInline, EvidenceOfSourceInline]
     actions = [mark_reviewed]
     show_full_result_count = False
@@ -180,6 +235,7 @@ class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    ordering = ["title"]  # annotated querysets lose the model's default order
     list_display = ["title", "slug", "site", "accessed", "claim_count"]
     search_fields = ["title", "slug", "site"]
     prepopulated_fields = {"slug": ["title"]}
@@ -194,6 +250,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 @admin.register(Claim)
 class ClaimAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
+    ordering = ["article", "start"]  # annotated querysets lose the model's default order
     list_display = ["short_text", "article", "start", "category", "checkworthy", "evidence_count"]
     list_filter = ["category", "checkworthy", "article", "compounds"]
     search_fields = ["text", "curator_note"]
@@ -236,6 +293,7 @@ class EvidenceAdmin(admin.ModelAdmin):
 
 @admin.register(AdverseEffect)
 class AdverseEffectAdmin(admin.ModelAdmin):
+    ordering = ["term"]  # annotated querysets lose the model's default order
     list_display = ["term", "system_organ_class", "report_count"]
     list_filter = ["system_organ_class"]
     search_fields = ["term", "system_organ_class"]

@@ -33,6 +33,28 @@ from .vocabularies import (
 http_url_validator = URLValidator(schemes=["http", "https"])
 
 
+class NormalizingCharField(models.CharField):
+    """Normalises before validating, so a DOI pasted as https://doi.org/10.… is accepted and stored bare."""
+
+    normalize = staticmethod(str.strip)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return self.normalize(value) if value else value
+
+
+class DOIField(NormalizingCharField):
+    normalize = staticmethod(identifiers.normalize_doi)
+
+
+class PMIDField(NormalizingCharField):
+    normalize = staticmethod(identifiers.normalize_pmid)
+
+
+class PMCIDField(NormalizingCharField):
+    normalize = staticmethod(identifiers.normalize_pmcid)
+
+
 class CompoundManager(NaturalKeyManager):
     natural_key_fields = ("slug",)
 
@@ -132,15 +154,15 @@ class Source(models.Model):
     howpublished = models.CharField(
         "how published", max_length=500, blank=True, help_text="Where a document that is not in a journal appeared."
     )
-    doi = models.CharField(
+    doi = DOIField(
         "DOI",
         max_length=255,
         blank=True,
         validators=[identifiers.validate_doi],
         help_text="Without https://doi.org/; stored in lower case.",
     )
-    pmid = models.CharField("PMID", max_length=12, blank=True, validators=[identifiers.validate_pmid])
-    pmcid = models.CharField("PMCID", max_length=16, blank=True, validators=[identifiers.validate_pmcid])
+    pmid = PMIDField("PMID", max_length=12, blank=True, validators=[identifiers.validate_pmid])
+    pmcid = PMCIDField("PMCID", max_length=16, blank=True, validators=[identifiers.validate_pmcid])
     url = models.URLField("URL", max_length=500, blank=True, validators=[http_url_validator])
     abstract = models.TextField(blank=True, help_text="The published abstract, only where it was seen.")
     summary = models.TextField(
@@ -202,7 +224,8 @@ class Source(models.Model):
         return reverse("admin:evidence_source_change", args=[self.pk])
 
     def clean(self) -> None:
-        self.normalize_identifiers()
+        if not self.key:
+            self.key = self.generate_key()
 
     def save(self, *args, **kwargs) -> None:
         self.normalize_identifiers()
@@ -211,9 +234,9 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
     def normalize_identifiers(self) -> None:
-        self.doi = identifiers.normalize_doi(self.doi)
-        self.pmid = identifiers.normalize_pmid(self.pmid)
-        self.pmcid = identifiers.normalize_pmcid(self.pmcid)
+        """Also on save, for code that writes without full_clean()."""
+        for name in ("doi", "pmid", "pmcid"):
+            setattr(self, name, self._meta.get_field(name).to_python(getattr(self, name)))
 
     def generate_key(self) -> str:
         """A key from the first author (or the title, before authors exist) and the year, unique."""
@@ -402,7 +425,8 @@ class Evidence(models.Model):
         indexes = [models.Index(fields=["stance"])]
 
     def __str__(self) -> str:
-        return f"{self.source.key} {self.get_stance_display()} claim {self.claim_id}"
+        claim = self.claim.text if len(self.claim.text) <= 50 else f"{self.claim.text[:49]}…"
+        return f"{self.source.key} {self.get_stance_display()} “{claim}”"
 
     def natural_key(self) -> tuple:
         return (*self.claim.natural_key(), self.source.key)

@@ -1,7 +1,7 @@
 """Invariants of the data model, enforced by validation and by the database."""
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from evidence.models import Article, Author, Authorship, Claim, Evidence, Source
 
@@ -19,10 +19,17 @@ def test_dois_are_stored_in_lower_case_without_resolver_prefix():
     assert source.doi == "10.1097/adm.0000000000000986x"
 
 
-def test_the_database_refuses_an_upper_case_doi_written_around_the_model():
+def test_a_queryset_update_normalises_the_doi_too():
     source = make_source(key="T1")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Source.objects.filter(pk=source.pk).update(doi="10.1000/ABC")
+    Source.objects.filter(pk=source.pk).update(doi="doi:10.1000/ABC")
+    source.refresh_from_db()
+    assert source.doi == "10.1000/abc"
+
+
+def test_the_database_refuses_an_upper_case_doi_written_in_raw_sql():
+    source = make_source(key="T1")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE evidence_source SET doi = %s WHERE id = %s", ["10.1000/ABC", source.pk])
 
 
 def test_a_doi_is_unique_whatever_its_case():
