@@ -1,0 +1,273 @@
+"""Claim support: evidence links in, status + certainty + reasons out.
+
+Pure functions over plain data, no database and no HTTP: the decision table in docs/flagging.md is
+this module, row for row. Nothing here knows any particular claim.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .vocabularies import ClaimCategory as Category
+from .vocabularies import Population, StudyDesign as Design
+
+
+class Status(StrEnum):
+    SUPPORTED = "supported"
+    WEAK = "weak"
+    CONTESTED = "contested"
+    CONTRADICTED = "contradicted"
+    UNSUPPORTED = "unsupported"
+    NOT_CHECKABLE = "not_checkable"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+    @property
+    def flagged(self) -> bool:
+        return self in FLAGGED
+
+
+FLAGGED = (Status.UNSUPPORTED, Status.CONTRADICTED, Status.CONTESTED, Status.WEAK)
+CERTAINTY = ("very low", "low", "moderate", "high")
+
+# Where certainty starts for a design (GRADE-inspired: trials and their syntheses high, observational
+# designs lower, case reports, narrative reviews and in vitro work very low).
+DESIGN_LEVEL = {
+    Design.SYSTEMATIC_REVIEW: 3,
+    Design.RCT: 3,
+    Design.NON_RANDOMISED_TRIAL: 2,
+    Design.COHORT: 2,
+    Design.CASE_CONTROL: 2,
+    Design.CROSS_SECTIONAL_SURVEY: 1,
+    Design.PHARMACOKINETIC: 1,
+    Design.SURVEILLANCE: 1,
+    Design.MORTALITY_SERIES: 1,
+    Design.CASE_SERIES: 1,
+    Design.PRODUCT_ANALYSIS: 1,
+    Design.ANIMAL_STUDY: 1,
+    Design.CASE_REPORT: 0,
+    Design.NARRATIVE_REVIEW: 0,
+    Design.IN_VITRO: 0,
+    Design.REGULATORY: 0,
+    Design.OTHER: 0,
+}
+# A law or a regulator's decision is itself the primary record for a legal claim.
+CATEGORY_LEVEL = {(Category.LEGAL, Design.REGULATORY): 3}
+
+HUMAN_STUDIES = frozenset(
+    {
+        Design.SYSTEMATIC_REVIEW,
+        Design.RCT,
+        Design.NON_RANDOMISED_TRIAL,
+        Design.COHORT,
+        Design.CASE_CONTROL,
+        Design.CROSS_SECTIONAL_SURVEY,
+        Design.PHARMACOKINETIC,
+        Design.SURVEILLANCE,
+        Design.MORTALITY_SERIES,
+        Design.CASE_SERIES,
+    }
+)
+# Which designs bear directly on each kind of claim; anything else supports it only indirectly.
+DIRECT_DESIGNS = {
+    Category.MECHANISM: frozenset(
+        {Design.IN_VITRO, Design.ANIMAL_STUDY, Design.PHARMACOKINETIC, Design.RCT, Design.NON_RANDOMISED_TRIAL,
+         Design.SYSTEMATIC_REVIEW}
+    ),
+    Category.EFFICACY: HUMAN_STUDIES,
+    Category.SAFETY: HUMAN_STUDIES,
+    Category.DEPENDENCE: HUMAN_STUDIES,
+    Category.DOSAGE: HUMAN_STUDIES,
+    Category.PRODUCT_QUALITY: frozenset({Design.PRODUCT_ANALYSIS, Design.SYSTEMATIC_REVIEW, Design.SURVEILLANCE}),
+    Category.LEGAL: frozenset({Design.REGULATORY}),
+    Category.TRADITIONAL_USE: frozenset(
+        {Design.CROSS_SECTIONAL_SURVEY, Design.COHORT, Design.CASE_SERIES, Design.SYSTEMATIC_REVIEW,
+         Design.NARRATIVE_REVIEW}
+    ),
+    Category.OTHER: frozenset(Design),
+}
+# Claims about what happens to people: a study of animals or cells is indirect whatever its design.
+ABOUT_PEOPLE = frozenset(
+    {Category.EFFICACY, Category.SAFETY, Category.DEPENDENCE, Category.DOSAGE, Category.TRADITIONAL_USE}
+)
+NON_HUMAN = frozenset({Population.ANIMALS, Population.IN_VITRO})
+
+SUPPORTING = frozenset({"supports", "partially-supports"})
+CONTRADICTING = "contradicts"
+
+DESIGN_NAMES = {
+    Design.SYSTEMATIC_REVIEW: ("systematic review / meta-analysis", "systematic reviews / meta-analyses"),
+    Design.RCT: ("randomised controlled trial", "randomised controlled trials"),
+    Design.NON_RANDOMISED_TRIAL: ("non-randomised trial", "non-randomised trials"),
+    Design.COHORT: ("cohort study", "cohort studies"),
+    Design.CASE_CONTROL: ("case-control study", "case-control studies"),
+    Design.CROSS_SECTIONAL_SURVEY: ("cross-sectional survey", "cross-sectional surveys"),
+    Design.PHARMACOKINETIC: ("pharmacokinetic study", "pharmacokinetic studies"),
+    Design.SURVEILLANCE: ("surveillance / poison-centre dataset", "surveillance / poison-centre datasets"),
+    Design.MORTALITY_SERIES: ("mortality / toxicology series", "mortality / toxicology series"),
+    Design.CASE_SERIES: ("case series", "case series"),
+    Design.CASE_REPORT: ("case report", "case reports"),
+    Design.NARRATIVE_REVIEW: ("narrative review", "narrative reviews"),
+    Design.ANIMAL_STUDY: ("animal study", "animal studies"),
+    Design.IN_VITRO: ("in vitro study", "in vitro studies"),
+    Design.PRODUCT_ANALYSIS: ("product analysis", "product analyses"),
+    Design.REGULATORY: ("regulatory document", "regulatory documents"),
+    Design.OTHER: ("other source", "other sources"),
+    "": ("source of unrecorded design", "sources of unrecorded design"),
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    """One evidence link, as the rules see it."""
+
+    stance: str
+    design: str = ""
+    population: str = ""
+    sample_size: int | None = None
+    retracted: bool = False
+
+
+@dataclass(frozen=True)
+class Assessment:
+    status: Status
+    certainty: str | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Weighed:
+    link: Link
+    direct: bool
+    level: int
+
+    @property
+    def full(self) -> bool:
+        return self.link.stance == "supports" or self.link.stance == CONTRADICTING
+
+    @property
+    def strength(self) -> int:
+        """What this one link could carry alone: its design's level, less indirectness and partiality."""
+        return max(0, self.level - (not self.direct) - (not self.full))
+
+
+def assess(category: str, checkworthy: bool, links: list[Link], note: str = "") -> Assessment:
+    if not checkworthy:
+        return Assessment(Status.NOT_CHECKABLE, None, ("Marked not checkworthy: no evidence can check it.",))
+    counted = [weigh(category, link) for link in links if not link.retracted]
+    supports = [w for w in counted if w.link.stance in SUPPORTING]
+    contradicts = [w for w in counted if w.link.stance == CONTRADICTING]
+    status, rationale = _status(category, supports, contradicts)
+    certainty, certainty_reason = _certainty(status, supports, contradicts)
+    reasons = [_tally(supports, contradicts), rationale]
+    reasons += [certainty_reason] if certainty_reason else []
+    reasons += _side_notes(links, note)
+    return Assessment(status, certainty, tuple(reasons))
+
+
+def weigh(category: str, link: Link) -> _Weighed:
+    direct = link.design in DIRECT_DESIGNS.get(category, frozenset())
+    if category in ABOUT_PEOPLE and link.population in NON_HUMAN:
+        direct = False
+    level = CATEGORY_LEVEL.get((category, link.design), DESIGN_LEVEL.get(link.design, 0))
+    return _Weighed(link, direct, level)
+
+
+def _status(category: str, supports: list[_Weighed], contradicts: list[_Weighed]) -> tuple[Status, str]:
+    if not supports and not contradicts:
+        return Status.UNSUPPORTED, "No source supports or contradicts it."
+    if not supports:
+        return Status.CONTRADICTED, "Contradicting evidence and no support."
+    best_support = max(w.strength for w in supports)
+    best_contradiction = max((w.strength for w in contradicts), default=-1)
+    if best_contradiction >= best_support:
+        return Status.CONTESTED, (
+            f"The best contradiction ({CERTAINTY[best_contradiction]}) is as strong as the best support "
+            f"({CERTAINTY[best_support]})."
+        )
+    direct_full = [w for w in supports if w.direct and w.full]
+    if direct_full:
+        designs = _phrase(w.link for w in direct_full)
+        weaker = " and every contradiction is weaker" if contradicts else ""
+        return Status.SUPPORTED, f"Direct support from {designs}{weaker}."
+    if any(w.direct for w in supports):
+        return Status.WEAK, "Only partial support: no source fully supports what the claim says."
+    kind = "a claim about people" if category in ABOUT_PEOPLE else f"a {Category(category).label} claim"
+    return Status.WEAK, f"Only indirect support for {kind}: {_phrase(w.link for w in supports)}."
+
+
+def _certainty(status: Status, supports: list[_Weighed], contradicts: list[_Weighed]) -> tuple[str | None, str]:
+    """GRADE-inspired: the strongest single link of the deciding side, one step down for contradiction."""
+    if status is Status.UNSUPPORTED:
+        return None, ""
+    basis = contradicts if status is Status.CONTRADICTED else supports
+    best = max(basis, key=lambda w: (w.strength, w.level))
+    steps = [f"best evidence {_name(best.link.design)} ({CERTAINTY[best.level]})"]
+    steps += [] if best.direct else ["down one for indirectness"]
+    steps += [] if best.full else ["down one for partial support"]
+    level = best.strength
+    if status is not Status.CONTRADICTED and contradicts:
+        level, steps = level - 1, steps + ["down one for contradiction"]
+    certainty = CERTAINTY[max(0, level)]
+    return certainty, f"Certainty {certainty}: {', '.join(steps)}."
+
+
+def _tally(supports: list[_Weighed], contradicts: list[_Weighed]) -> str:
+    full = [w.link for w in supports if w.full]
+    partial = [w.link for w in supports if not w.full]
+    parts = [f"Supported by {_phrase(full)}" if full else "Supported by none"]
+    if partial:
+        parts.append(f"partially by {_phrase(partial)}")
+    parts.append(f"contradicted by {_phrase(w.link for w in contradicts)}" if contradicts else "contradicted by none")
+    return "; ".join(parts) + "."
+
+
+def _side_notes(links: list[Link], note: str) -> list[str]:
+    notes = []
+    retracted = sum(link.retracted for link in links)
+    if retracted:
+        notes.append(f"{_count(retracted, 'retracted source')} not counted.")
+    mentions = sum(link.stance == "mentions" and not link.retracted for link in links)
+    if mentions:
+        notes.append(f"{_count(mentions, 'source')} only mention{'s' if mentions == 1 else ''} it.")
+    if note.strip():
+        notes.append(f"Note: {note.strip()}")
+    return notes
+
+
+def _phrase(links) -> str:
+    """`1 randomised controlled trial (n=26) and 2 cross-sectional surveys (n=2,798 and 129)`."""
+    by_design: dict[str, list[Link]] = {}
+    for link in links:
+        by_design.setdefault(link.design, []).append(link)
+    order = sorted(by_design, key=lambda design: (-DESIGN_LEVEL.get(design, 0), design))
+    groups = [_group(design, by_design[design]) for design in order]
+    return _join(groups) if groups else "none"
+
+
+def _group(design: str, links: list[Link]) -> str:
+    singular, plural = DESIGN_NAMES.get(design, DESIGN_NAMES[""])
+    sizes = [f"{link.sample_size:,}" for link in links if link.sample_size]
+    size = f" (n={_join(sizes)})" if sizes else ""
+    return f"{len(links)} {singular if len(links) == 1 else plural}{size}"
+
+
+def _name(design: str) -> str:
+    return DESIGN_NAMES.get(design, DESIGN_NAMES[""])[0]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def summarise(statuses) -> dict[str, int]:
+    """Counts of each status, every status present (zero where none)."""
+    counts = Counter(statuses)
+    return {status.value: counts.get(status, 0) for status in Status}
