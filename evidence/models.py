@@ -221,7 +221,7 @@ class Source(models.Model):
         return (self.key,)
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:evidence_source_change", args=[self.pk])
+        return reverse("evidence:source", args=[self.key])
 
     def clean(self) -> None:
         if not self.key:
@@ -318,7 +318,7 @@ class Article(models.Model):
         return (self.slug,)
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:evidence_article_change", args=[self.pk])
+        return reverse("evidence:article", args=[self.slug])
 
 
 class Claim(models.Model):
@@ -343,8 +343,10 @@ class Claim(models.Model):
     class Meta:
         ordering = ["article", "start", "pk"]
         constraints = [
+            # A span only inside an article; an article's claim may lose its span when the text is
+            # corrected and its quote no longer occurs (it is then reported as unanchored).
             models.CheckConstraint(
-                condition=(Q(article__isnull=True, start__isnull=True, end__isnull=True))
+                condition=Q(start__isnull=True, end__isnull=True)
                 | Q(article__isnull=False, start__isnull=False, end__isnull=False, start__lt=models.F("end")),
                 name="claim_span_with_article",
             ),
@@ -360,7 +362,9 @@ class Claim(models.Model):
     natural_key.dependencies = ["evidence.article"]
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:evidence_claim_change", args=[self.pk])
+        if self.article_id is None:
+            return reverse("admin:evidence_claim_change", args=[self.pk])
+        return f"{reverse('evidence:article', args=[self.article.slug])}#claim-{self.pk}"
 
     def clean(self) -> None:
         if self.article_id is None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Count, Prefetch
+from django.db.models import Case, Count, Prefetch, Value, When
 
 
 class NaturalKeyManager(models.Manager):
@@ -34,7 +34,25 @@ class SourceManager(NaturalKeyManager.from_queryset(SourceQuerySet)):
     natural_key_fields = ("key",)
 
 
+# Evidence reads best strongest stance first: support, partial support, contradiction, mentions.
+STANCE_ORDER = Case(
+    When(stance="supports", then=Value(0)),
+    When(stance="partially-supports", then=Value(1)),
+    When(stance="contradicts", then=Value(2)),
+    default=Value(3),
+)
+
+
 class ClaimQuerySet(models.QuerySet):
+    def for_review(self) -> ClaimQuerySet:
+        """Claims in text order, each with its evidence and their sources: three queries for any number."""
+        from .models import Evidence
+
+        evidence = Evidence.objects.select_related("source").order_by(STANCE_ORDER, "source__key")
+        return self.select_related("article").prefetch_related(Prefetch("evidence", queryset=evidence)).order_by(
+            "start", "pk"
+        )
+
     def for_admin_list(self) -> ClaimQuerySet:
         return self.select_related("article").annotate(evidence_count=Count("evidence"))
 

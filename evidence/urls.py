@@ -7,6 +7,9 @@ from . import views
 public_pages = (
     [
         path("", views.home, name="home"),
+        path("articles/<slug:slug>/", views.article_review, name="article"),
+        path("articles/<slug:slug>/report.<str:fmt>", views.article_report, name="article-report"),
+        path("sources/<str:key>/", views.source_detail, name="source"),
     ],
     "evidence",
 )

@@ -1,0 +1,181 @@
+"""The flag report of an article: each statement with its computed status, as data and as files."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .exports import csv_text, markdown_escape
+from .models import Article, Claim, Evidence
+from .support import FLAGGED, Assessment, Link, Status, assess, summarise
+from .vocabularies import RetractionStatus
+
+
+@dataclass(frozen=True)
+class Statement:
+    claim: Claim
+    assessment: Assessment
+    evidence: list[Evidence]
+
+    @property
+    def status(self) -> Status:
+        return self.assessment.status
+
+    @property
+    def anchored(self) -> bool:
+        return self.claim.start is not None
+
+
+@dataclass
+class ArticleReport:
+    article: Article
+    statements: list[Statement]
+    summary: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.summary = {
+            "statements": len(self.statements),
+            "checkworthy": sum(s.claim.checkworthy for s in self.statements),
+            **summarise(s.status for s in self.statements),
+        }
+
+    @property
+    def status_counts(self) -> list[tuple[Status, int]]:
+        return [(status, self.summary[status.value]) for status in Status]
+
+    @property
+    def flagged(self) -> list[Statement]:
+        return [s for s in self.statements if s.status in FLAGGED]
+
+    @property
+    def unanchored(self) -> list[Statement]:
+        return [s for s in self.statements if not s.anchored]
+
+
+def assess_claim(claim: Claim) -> Assessment:
+    """The claim's status from its (prefetched) evidence links and their sources."""
+    links = [link_of(evidence) for evidence in claim.evidence.all()]
+    return assess(claim.category, claim.checkworthy, links, claim.curator_note)
+
+
+def link_of(evidence: Evidence) -> Link:
+    source = evidence.source
+    return Link(
+        stance=evidence.stance,
+        design=source.study_design,
+        population=source.population,
+        sample_size=source.sample_size,
+        retracted=source.retraction_status == RetractionStatus.RETRACTED,
+    )
+
+
+def build_report(article: Article, claims: Iterable[Claim]) -> ArticleReport:
+    statements = [Statement(claim, assess_claim(claim), list(claim.evidence.all())) for claim in claims]
+    return ArticleReport(article, statements)
+
+
+def text_segments(text: str, statements: list[Statement]) -> list[tuple[str, Statement | None]]:
+    """The article text cut into plain runs and statements, in order; overlapping spans stay in the list only."""
+    segments: list[tuple[str, Statement | None]] = []
+    position = 0
+    for statement in sorted((s for s in statements if s.anchored), key=lambda s: s.claim.start):
+        if statement.claim.start < position:
+            continue
+        if statement.claim.start > position:
+            segments.append((text[position : statement.claim.start], None))
+        segments.append((text[statement.claim.start : statement.claim.end], statement))
+        position = statement.claim.end
+    if position < len(text):
+        segments.append((text[position:], None))
+    return segments
+
+
+def report_as_dict(report: ArticleReport) -> dict:
+    article = report.article
+    return {
+        "article": {
+            "slug": article.slug,
+            "title": article.title,
+            "url": article.url,
+            "site": article.site,
+            "accessed": article.accessed.isoformat() if article.accessed else None,
+        },
+        "summary": report.summary,
+        "statements": [_statement_dict(s) for s in report.statements],
+    }
+
+
+def _statement_dict(statement: Statement) -> dict:
+    claim = statement.claim
+    return {
+        "claim_id": claim.pk,
+        "start": claim.start,
+        "end": claim.end,
+        "text": claim.text,
+        "category": claim.category,
+        "status": statement.status.value,
+        "certainty": statement.assessment.certainty,
+        "reasons": list(statement.assessment.reasons),
+        "evidence": [
+            {
+                "source_key": e.source.key,
+                "doi": e.source.doi,
+                "pmid": e.source.pmid,
+                "design": e.source.study_design,
+                "stance": e.stance,
+                "finding": e.finding,
+            }
+            for e in statement.evidence
+        ],
+    }
+
+
+def report_as_json(report: ArticleReport) -> str:
+    return json.dumps(report_as_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_HEADER = ["claim_id", "start", "end", "text", "category", "status", "certainty", "reasons", "sources"]
+
+
+def report_as_csv(report: ArticleReport) -> str:
+    rows = (
+        [
+            s.claim.pk,
+            s.claim.start,
+            s.claim.end,
+            s.claim.text,
+            s.claim.category,
+            s.status.value,
+            s.assessment.certainty or "",
+            " ".join(s.assessment.reasons),
+            "; ".join(f"{e.source.key} ({e.stance})" for e in s.evidence),
+        ]
+        for s in report.statements
+    )
+    return csv_text(CSV_HEADER, rows)
+
+
+def report_as_markdown(report: ArticleReport) -> str:
+    article = report.article
+    lines = [f"# Flag report: {markdown_escape(article.title)}", ""]
+    if article.url:
+        lines += [f"Source: <{article.url}>", ""]
+    lines += ["| statements | checkworthy | " + " | ".join(status.label for status in Status) + " |"]
+    lines += ["|" + "---|" * (2 + len(Status))]
+    lines += ["| " + " | ".join(str(report.summary[key]) for key in ["statements", "checkworthy", *Status]) + " |", ""]
+    lines += ["## Flagged statements", ""]
+    lines += [line for s in report.flagged for line in _markdown_statement(s)] or ["None.", ""]
+    lines += ["## All statements", ""]
+    lines += [line for s in report.statements for line in _markdown_statement(s)]
+    return "\n".join(lines)
+
+
+def _markdown_statement(statement: Statement) -> list[str]:
+    certainty = f", certainty {statement.assessment.certainty}" if statement.assessment.certainty else ""
+    lines = [f"- **{statement.status.label}**{certainty}: {markdown_escape(statement.claim.text)}"]
+    lines += [f"  - {markdown_escape(reason)}" for reason in statement.assessment.reasons]
+    lines += [
+        f"  - {markdown_escape(e.source.key)} ({e.get_stance_display()}): {markdown_escape(e.finding)}"
+        for e in statement.evidence
+    ]
+    return lines + [""]

@@ -1,0 +1,49 @@
+"""A reader opens the seed article's review page and reads what each statement stands on."""
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import screenshot
+
+REVIEW = "/articles/kratom-for-chronic-pain/"
+CONTRADICTED = "Remember that consistency is key; taking kratom regularly at set times can help build tolerance"
+
+
+def test_the_review_page_shows_each_statement_with_its_status(page, site):
+    page.goto(site + REVIEW)
+    expect(page.get_by_role("heading", name="Kratom for chronic pain", level=1)).to_be_visible()
+    summary = page.locator(".summary")
+    expect(summary).to_contain_text("Statements37")
+    expect(summary).to_contain_text("Checkworthy22")
+    # The status is read as a word, not only as a colour.
+    statement = page.locator(".article-text .stmt", has_text=CONTRADICTED)
+    expect(statement).to_contain_text("contradicted")
+    expect(statement.locator(".badge")).to_have_text("✖ contradicted")
+    expect(page.locator(".article-text .stmt")).to_have_count(37)
+    expect(page.locator(".article-text .badge--not_checkable")).to_have_count(15)
+    screenshot(page, "article-review")
+
+    # Selecting a statement (keyboard works too: it is a link) brings up its evidence.
+    statement.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#claim-\d+$"))
+    evidence = page.locator(".statement:target")
+    expect(evidence).to_contain_text("Contradicting evidence and no support.")
+    expect(evidence.locator("table.evidence")).to_contain_text("Smith2022JAM")
+    expect(evidence.locator("table.evidence")).to_contain_text("contradicts")
+    screenshot(page, "article-review-evidence")
+
+    evidence.get_by_role("link", name="Smith2022JAM").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text("Smith2022JAM")
+    screenshot(page, "source-detail")
+    assert page.csp_violations == []
+
+
+def test_the_flagged_list_gives_reasons(page, site):
+    page.goto(site + REVIEW)
+    flagged = page.locator("ol.flagged > li")
+    expect(flagged).to_have_count(13)
+    first = flagged.first
+    expect(first.locator(".badge")).to_have_text("◐ weak")
+    expect(first.locator(".reason")).to_contain_text("Only partial support")
