@@ -5,7 +5,19 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.forms import ModelForm, Textarea, TextInput
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+from django.utils.html import format_html, format_html_join
+
+from . import articles
+from .reports import assess_claim
+from .suggestions import suggest_sources
+from .support import Status
 from django.http import HttpRequest
 
 from .models import (
@@ -19,7 +31,7 @@ from .models import (
     Evidence,
     Source,
 )
-from .vocabularies import CurationStatus
+from .vocabularies import CurationStatus, Stance
 
 admin.site.site_header = "Kratom evidence base: curation"
 admin.site.site_title = "Kratom evidence curation"
@@ -233,12 +245,44 @@ class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
             source.save(update_fields=["key"])
 
 
+class ArticleForm(ModelForm):
+    upload = FileField(
+        required=False,
+        label="or upload a text file",
+        help_text="UTF-8 plain text; it replaces the text above.",
+    )
+
+    class Meta:
+        model = Article
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].required = False
+        self.fields["text"].strip = False  # offsets point into the text exactly as given
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("upload")
+        try:
+            if upload:
+                cleaned["text"] = articles.decode_upload(upload.read())
+            articles.check_text(cleaned.get("text") or "")
+        except articles.ArticleTextError as error:
+            raise ValidationError({"upload" if upload else "text": str(error)}) from None
+        return cleaned
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    """Saving a new article segments it into claims; correcting its text re-anchors them."""
+
     ordering = ["title"]  # annotated querysets lose the model's default order
+    form = ArticleForm
     list_display = ["title", "slug", "site", "accessed", "claim_count"]
     search_fields = ["title", "slug", "site"]
     prepopulated_fields = {"slug": ["title"]}
+    fields = ["title", "slug", "url", "site", "accessed", "text", "upload"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(claim_count=Count("claims"))
@@ -246,6 +290,36 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="claims", ordering="claim_count")
     def claim_count(self, article: Article) -> int:
         return article.claim_count
+
+    def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            count = articles.add_statement_claims(obj)
+            self.message_user(request, f"{count} statements found and added as claims, ready for linking.")
+        elif "text" in form.changed_data or form.cleaned_data.get("upload"):
+            self.report_reanchoring(request, articles.reanchor_claims(obj))
+
+    def report_reanchoring(self, request: HttpRequest, result: articles.Reanchoring) -> None:
+        self.message_user(request, f"Text corrected: {result.unchanged} claims unchanged, {result.moved} moved.")
+        if result.lost:
+            lost = format_html_join(
+                "", '<li><a href="{}">{}</a></li>', ((reverse("admin:evidence_claim_change", args=[c.pk]), c.text) for c in result.lost)
+            )
+            self.message_user(
+                request,
+                format_html(
+                    "{} claims no longer occur in the text; they keep their evidence and are listed as "
+                    "unanchored on the review page:<ul>{}</ul>",
+                    len(result.lost),
+                    lost,
+                ),
+                messages.WARNING,
+            )
+
+
+class LinkSourceForm(Form):
+    source = ModelChoiceField(Source.objects.all())
+    stance = ChoiceField(choices=Stance.choices)
 
 
 @admin.register(Claim)
@@ -264,6 +338,42 @@ class ClaimAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).for_admin_list()
+
+    def get_urls(self):
+        link = self.admin_site.admin_view(self.link_source)
+        return [path("<int:claim_id>/link-source/", link, name="evidence_claim_link_source"), *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        """An unsupported claim's page lists candidate sources; linking one is the curator's click."""
+        claim = Claim.objects.for_review().filter(pk=object_id).first()
+        extra_context = dict(extra_context or {})
+        if claim and assess_claim(claim).status is Status.UNSUPPORTED:
+            linked = [evidence.source_id for evidence in claim.evidence.all()]
+            extra_context["suggestions"] = suggest_sources(claim.text, Source.objects.exclude(pk__in=linked))
+            extra_context["stances"] = Stance.choices
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(require_POST)
+    def link_source(self, request: HttpRequest, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        if not (self.has_change_permission(request, claim) and request.user.has_perm("evidence.add_evidence")):
+            raise PermissionDenied
+        claim_url = reverse("admin:evidence_claim_change", args=[claim.pk])
+        form = LinkSourceForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, "Choose a source and a stance to link.", messages.ERROR)
+            return HttpResponseRedirect(claim_url)
+        source, stance = form.cleaned_data["source"], form.cleaned_data["stance"]
+        evidence, created = Evidence.objects.get_or_create(
+            claim=claim, source=source, defaults={"stance": stance, "finding": "", "added_by": request.user}
+        )
+        if not created:  # a double submit, or a link made meanwhile: never a second one
+            self.message_user(request, f"{source.key} is already linked to this claim.", messages.WARNING)
+            return HttpResponseRedirect(claim_url)
+        self.message_user(
+            request, f"Linked {source.key} as “{evidence.get_stance_display()}”. Now write its finding in your own words."
+        )
+        return HttpResponseRedirect(reverse("admin:evidence_evidence_change", args=[evidence.pk]))
 
     @admin.display(description="claim", ordering="text")
     def short_text(self, claim: Claim) -> str:

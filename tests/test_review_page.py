@@ -1,0 +1,122 @@
+"""The article review page and its downloads."""
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from evidence.articles import add_statement_claims, create_article
+from evidence.models import Article, Claim, Evidence, Source
+
+pytestmark = pytest.mark.django_db
+SEED = "kratom-for-chronic-pain"
+
+
+def review_url(slug=SEED):
+    return reverse("evidence:article", args=[slug])
+
+
+def report_url(fmt, slug=SEED):
+    return reverse("evidence:article-report", args=[slug, fmt])
+
+
+def test_the_review_page_shows_summary_flags_and_every_statement(reader, django_assert_max_num_queries):
+    # article + claims + evidence with their sources: nothing per statement.
+    with django_assert_max_num_queries(3):
+        response = reader.get(review_url())
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Flagged statements (13)" in page
+    assert page.count('class="stmt stmt--') == 37
+    assert page.count('<article class="statement') == 37
+    assert 'class="badge badge--contradicted"><span aria-hidden="true">✖</span> contradicted</span>' in page
+
+
+def test_the_query_count_does_not_grow_with_the_number_of_statements(reader):
+    article, _ = create_article("Growing", "One claim here. Another claim here.")
+    source = Source.objects.get(key="Kruegel2016")
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            assert reader.get(review_url(article.slug)).status_code == 200
+        return len(context)
+
+    before = queries()
+    sentences = " ".join(f"Statement number {i} is here." for i in range(60))
+    article.text += " " + sentences
+    article.save()
+
+    assert add_statement_claims(article) == 60
+    Evidence.objects.bulk_create(
+        Evidence(claim=claim, source=source, stance="supports", finding="x") for claim in article.claims.all()
+    )
+    assert queries() == before
+
+
+def test_unknown_articles_and_formats_are_404(reader):
+    assert reader.get(review_url("no-such-article")).status_code == 404
+    assert reader.get(report_url("xls")).status_code == 404
+    assert reader.get(report_url("json", "no-such-article")).status_code == 404
+
+
+def test_the_json_report_has_the_documented_shape(reader):
+    response = reader.get(report_url("json"))
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == f'attachment; filename="{SEED}-flags.json"'
+    report = json.loads(response.content)
+    assert set(report) == {"article", "summary", "statements"}
+    assert report["summary"] == {
+        "statements": 37, "checkworthy": 22, "supported": 9, "weak": 12, "contested": 0, "contradicted": 1,
+        "unsupported": 0, "not_checkable": 15,
+    }
+    statement = report["statements"][0]
+    assert set(statement) == {"claim_id", "start", "end", "text", "category", "status", "certainty", "reasons", "evidence"}
+    assert set(statement["evidence"][0]) == {"source_key", "doi", "pmid", "design", "stance", "finding"}
+    # Strongest stance first, then by citation key.
+    keys = [e["source_key"] for e in statement["evidence"]]
+    assert [e["stance"] for e in statement["evidence"]] == ["supports"] * 7 and keys == sorted(keys)
+
+
+def test_the_page_and_flag_article_agree(reader):
+    page_statuses = {s["claim_id"]: s["status"] for s in json.loads(reader.get(report_url("json")).content)["statements"]}
+    out = io.StringIO()
+    call_command("flag_article", SEED, format="json", stdout=out)
+    command_statuses = {s["claim_id"]: s["status"] for s in json.loads(out.getvalue())["statements"]}
+    assert page_statuses == command_statuses
+    html = reader.get(review_url()).content.decode()
+    for claim_id, status in page_statuses.items():
+        assert f'class="statement statement--{status}" id="claim-{claim_id}"' in html
+
+
+def test_downloads_are_safe_against_hostile_text(reader):
+    hostile = '=HYPERLINK("http://evil.example","x") <script>alert(1)</script> [link](javascript:x) | *bold*.'
+    article, _ = create_article("Hostile <b>title</b>", hostile)
+    rows = list(csv.reader(io.StringIO(reader.get(report_url("csv", article.slug)).content.decode())))
+    assert rows[1][3].startswith("'=HYPERLINK")
+    markdown = reader.get(report_url("md", article.slug)).content.decode()
+    assert "<script>" not in markdown and "\\<script\\>" in markdown
+    assert "\\[link\\]" in markdown and "\\|" in markdown
+    html = reader.get(review_url(article.slug)).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Hostile &lt;b&gt;title&lt;/b&gt;" in html
+
+
+def test_a_new_article_is_all_unsupported_until_linked(reader):
+    article, count = create_article("Fresh", "Kratom cures everything. Kratom is a plant.")
+    report = json.loads(reader.get(report_url("json", article.slug)).content)
+    assert report["summary"]["unsupported"] == count == 2
+    claim = Claim.objects.get(article=article, text="Kratom is a plant.")
+    Evidence.objects.create(claim=claim, source=Source.objects.get(key="Prozialeck2012"), stance="supports", finding="x")
+    report = json.loads(reader.get(report_url("json", article.slug)).content)
+    assert report["summary"]["unsupported"] == 1 and report["summary"]["supported"] == 1
+
+
+def test_markdown_report_lists_flagged_statements_with_reasons(reader):
+    markdown = reader.get(report_url("md")).content.decode()
+    assert markdown.startswith("# Flag report: Kratom for chronic pain")
+    assert "| 37 | 22 | 9 | 12 | 0 | 1 | 0 | 15 |" in markdown
+    assert "- **contradicted**, certainty low: Remember that consistency is key" in markdown
