@@ -13,7 +13,7 @@ def test_home_shows_what_the_database_holds(reader, django_assert_max_num_querie
     assert response.status_code == 200
     assert "<dd>76</dd>" in page and "<dd>37</dd>" in page and "<dd>136</dd>" in page
     assert "7-Hydroxymitragynine" in page
-    assert "Kratom for chronic pain: 37 statements, 22 checkworthy." in page
+    assert '<a href="/articles/kratom-for-chronic-pain/">Kratom for chronic pain</a>: 37 statements, 22 checkworthy.' in page
 
 
 def test_pages_send_a_content_security_policy_without_unsafe_inline(reader):

@@ -47,3 +47,24 @@ def test_the_flagged_list_gives_reasons(page, site):
     first = flagged.first
     expect(first.locator(".badge")).to_have_text("◐ weak")
     expect(first.locator(".reason")).to_contain_text("Only partial support")
+
+
+def test_a_curator_pastes_a_new_article_and_sees_it_flagged(page, site):
+    from .test_curation import log_in
+
+    log_in(page, site)
+    page.goto(f"{site}/admin/evidence/article/add/")
+    page.get_by_label("Title:").fill("Kratom and sleep")
+    page.get_by_label("Text:").fill(
+        "Kratom and Sleep\nMany users report better sleep, e.g. after a 2.5 g dose. Dr. Lee disagrees.\n"
+    )
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("2 statements found and added as claims")).to_be_visible()
+    page.goto(f"{site}/articles/kratom-and-sleep/")
+    statements = page.locator(".article-text .stmt")
+    expect(statements).to_have_count(2)
+    expect(statements.first).to_contain_text("? unsupported")
+    expect(statements.first).to_contain_text("Many users report better sleep, e.g. after a 2.5 g dose.")
+    expect(page.locator(".article-text")).to_contain_text("Kratom and Sleep")  # the heading stays plain text
+    screenshot(page, "new-article-review")
+    assert page.csp_violations == []
