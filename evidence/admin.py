@@ -32,6 +32,7 @@ from .models import (
     Source,
 )
 from .vocabularies import CurationStatus, Stance
+from .wording import count
 
 admin.site.site_header = "Kratom evidence base: curation"
 admin.site.site_title = "Kratom evidence curation"
@@ -43,7 +44,7 @@ def mark_reviewed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
     updated = queryset.exclude(curation_status=CurationStatus.REVIEWED).update(
         curation_status=CurationStatus.REVIEWED
     )
-    modeladmin.message_user(request, f"{updated} marked reviewed.", messages.SUCCESS)
+    modeladmin.message_user(request, f"{updated:,} marked reviewed.", messages.SUCCESS)
 
 
 class RecordsWhoAddsEvidence:
@@ -294,13 +295,15 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
-            count = articles.add_statement_claims(obj)
-            self.message_user(request, f"{count} statements found and added as claims, ready for linking.")
+            added = articles.add_statement_claims(obj)
+            self.message_user(request, f"{count(added, 'statement')} found and added as claims, ready for linking.")
         elif "text" in form.changed_data or form.cleaned_data.get("upload"):
             self.report_reanchoring(request, articles.reanchor_claims(obj))
 
     def report_reanchoring(self, request: HttpRequest, result: articles.Reanchoring) -> None:
-        self.message_user(request, f"Text corrected: {result.unchanged} claims unchanged, {result.moved} moved.")
+        self.message_user(
+            request, f"Text corrected: {count(result.unchanged, 'claim')} unchanged, {result.moved:,} moved."
+        )
         if result.lost:
             lost = format_html_join(
                 "", '<li><a href="{}">{}</a></li>', ((reverse("admin:evidence_claim_change", args=[c.pk]), c.text) for c in result.lost)
@@ -308,9 +311,9 @@ class ArticleAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 format_html(
-                    "{} claims no longer occur in the text; they keep their evidence and are listed as "
+                    "{} no longer found in the text; they keep their evidence and are listed as "
                     "unanchored on the review page:<ul>{}</ul>",
-                    len(result.lost),
+                    count(len(result.lost), "claim"),
                     lost,
                 ),
                 messages.WARNING,

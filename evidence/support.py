@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .vocabularies import ClaimCategory as Category
+from .wording import count, join_words
 from .vocabularies import Population, StudyDesign as Design
 
 
@@ -229,10 +230,10 @@ def _side_notes(links: list[Link], note: str) -> list[str]:
     notes = []
     retracted = sum(link.retracted for link in links)
     if retracted:
-        notes.append(f"{_count(retracted, 'retracted source')} not counted.")
+        notes.append(f"{count(retracted, 'retracted source')} not counted.")
     mentions = sum(link.stance == "mentions" and not link.retracted for link in links)
     if mentions:
-        notes.append(f"{_count(mentions, 'source')} only mention{'s' if mentions == 1 else ''} it.")
+        notes.append(f"{count(mentions, 'source')} only mention{'s' if mentions == 1 else ''} it.")
     if note.strip():
         notes.append(f"Note: {note.strip()}")
     return notes
@@ -245,26 +246,18 @@ def _phrase(links) -> str:
         by_design.setdefault(link.design, []).append(link)
     order = sorted(by_design, key=lambda design: (-DESIGN_LEVEL.get(design, 0), design))
     groups = [_group(design, by_design[design]) for design in order]
-    return _join(groups) if groups else "none"
+    return join_words(groups) if groups else "none"
 
 
 def _group(design: str, links: list[Link]) -> str:
     singular, plural = DESIGN_NAMES.get(design, DESIGN_NAMES[""])
     sizes = [f"{link.sample_size:,}" for link in links if link.sample_size]
-    size = f" (n={_join(sizes)})" if sizes else ""
-    return f"{len(links)} {singular if len(links) == 1 else plural}{size}"
+    size = f" (n={join_words(sizes)})" if sizes else ""
+    return count(len(links), singular, plural) + size
 
 
 def _name(design: str) -> str:
     return DESIGN_NAMES.get(design, DESIGN_NAMES[""])[0]
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def summarise(statuses) -> dict[str, int]:

@@ -110,8 +110,8 @@ def test_correcting_text_in_the_admin_reports_claims_that_no_longer_occur(curato
         follow=True,
     )
     page = response.content.decode()
-    assert "Text corrected: 1 claims unchanged, 1 moved." in page
-    assert "1 claims no longer occur in the text" in page and "Dr. Lee disagrees." in page
+    assert "Text corrected: 1 claim unchanged, 1 moved." in page
+    assert "1 claim no longer found in the text" in page and "Dr. Lee disagrees." in page
     review = curator.get(reverse("evidence:article", args=[article.slug])).content.decode()
     assert "Statements no longer found in the text (1)" in review
     assert Claim.objects.filter(article=article, start__isnull=True).count() == 1
