@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from . import identifiers
-from .querysets import ClaimManager, NaturalKeyManager, SourceManager
+from .querysets import AdverseEffectReportQuerySet, ClaimManager, NaturalKeyManager, SourceManager
 from .vocabularies import (
     SYSTEM_ORGAN_CLASS_CHOICES,
     Causality,
@@ -169,6 +169,9 @@ class Source(models.Model):
         "summary of finding", blank=True, help_text="The finding in the curator's own words, never a quoted abstract."
     )
     keywords = models.TextField(blank=True, help_text="Keywords separated by semicolons.")
+    # The ordered author names as one text, kept in step by evidence.signals: the full-text index and
+    # the "first author" sort read it without a join.
+    author_names = models.TextField(blank=True, editable=False)
     study_design = models.CharField(max_length=40, choices=StudyDesign.choices, blank=True)
     population = models.CharField(max_length=20, choices=Population.choices, blank=True)
     sample_size = models.PositiveIntegerField("sample size (n)", null=True, blank=True)
@@ -237,6 +240,11 @@ class Source(models.Model):
         """Also on save, for code that writes without full_clean()."""
         for name in ("doi", "pmid", "pmcid"):
             setattr(self, name, self._meta.get_field(name).to_python(getattr(self, name)))
+
+    def refresh_author_names(self) -> None:
+        names = "; ".join(str(a.author) for a in self.authorships.select_related("author").order_by("position"))
+        Source.objects.filter(pk=self.pk).update(author_names=names)
+        self.author_names = names
 
     def generate_key(self) -> str:
         """A key from the first author (or the title, before authors exist) and the year, unique."""
@@ -362,8 +370,10 @@ class Claim(models.Model):
     natural_key.dependencies = ["evidence.article"]
 
     def get_absolute_url(self) -> str:
-        if self.article_id is None:
-            return reverse("admin:evidence_claim_change", args=[self.pk])
+        return reverse("evidence:claim", args=[self.pk])
+
+    def get_place_url(self) -> str:
+        """Where the statement is discussed on its article's review page."""
         return f"{reverse('evidence:article', args=[self.article.slug])}#claim-{self.pk}"
 
     def clean(self) -> None:
@@ -465,7 +475,7 @@ class AdverseEffect(models.Model):
         return reverse("admin:evidence_adverseeffect_change", args=[self.pk])
 
 
-class AdverseEffectReportManager(models.Manager):
+class AdverseEffectReportManager(models.Manager.from_queryset(AdverseEffectReportQuerySet)):
     def get_by_natural_key(self, source_key, term, compound_slug, setting, severity) -> AdverseEffectReport:
         return self.get(
             source__key=source_key,

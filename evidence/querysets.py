@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Case, Count, Prefetch, Value, When
+from django.db.models import Case, Count, F, Max, Prefetch, Sum, Value, When
+
+from .vocabularies import SEVERITY_ORDER
 
 
 class NaturalKeyManager(models.Manager):
@@ -59,3 +61,24 @@ class ClaimQuerySet(models.QuerySet):
 
 class ClaimManager(NaturalKeyManager.from_queryset(ClaimQuerySet)):
     natural_key_fields = ("article__slug", "start", "end")
+
+
+class AdverseEffectReportQuerySet(models.QuerySet):
+    def by_organ_class_and_compound(self) -> models.QuerySet:
+        """One row per (organ class, compound slug): distinct sources, stated cases, worst severity rank (0 = none)."""
+        severity_rank = Case(
+            *(When(severity=severity, then=Value(rank)) for rank, severity in enumerate(SEVERITY_ORDER, start=1)),
+            default=Value(0),
+        )
+        return (
+            self.values(organ_class=F("effect__system_organ_class"), compound_slug=F("compound__slug"))
+            .annotate(source_count=Count("source", distinct=True), case_count=Sum("cases"), worst=Max(severity_rank))
+            .order_by("organ_class", "compound_slug")
+        )
+
+    def effect_terms(self) -> models.QuerySet:
+        return (
+            self.values(organ_class=F("effect__system_organ_class"), term=F("effect__term"))
+            .distinct()
+            .order_by("organ_class", "term")
+        )

@@ -69,9 +69,39 @@ def link_of(evidence: Evidence) -> Link:
     )
 
 
+def statement_of(claim: Claim) -> Statement:
+    return Statement(claim, assess_claim(claim), list(claim.evidence.all()))
+
+
 def build_report(article: Article, claims: Iterable[Claim]) -> ArticleReport:
-    statements = [Statement(claim, assess_claim(claim), list(claim.evidence.all())) for claim in claims]
-    return ArticleReport(article, statements)
+    return ArticleReport(article, [statement_of(claim) for claim in claims])
+
+
+def reports_by_article(articles: Iterable[Article], claims: Iterable[Claim]) -> list[ArticleReport]:
+    """One report per article from one pass over all their claims (so a page needs no query per article)."""
+    claims_of: dict[int, list[Claim]] = {}
+    for claim in claims:
+        claims_of.setdefault(claim.article_id, []).append(claim)
+    return [build_report(article, claims_of.get(article.pk, [])) for article in articles]
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    before: str
+    quote: str
+    after: str
+
+
+def place_in_text(text: str, start: int, end: int, context: int = 300) -> Excerpt:
+    """The statement with up to `context` characters either side, cut at whitespace, with ellipses."""
+    before_start = max(0, start - context)
+    after_end = min(len(text), end + context)
+    before, after = text[before_start:start], text[end:after_end]
+    if before_start > 0:
+        before = "…" + before[before.find(" ") + 1 :] if " " in before else "…" + before
+    if after_end < len(text):
+        after = after[: after.rfind(" ")] + "…" if " " in after else after + "…"
+    return Excerpt(before, text[start:end], after)
 
 
 def text_segments(text: str, statements: list[Statement]) -> list[tuple[str, Statement | None]]:

@@ -9,7 +9,12 @@ public_pages = (
         path("", views.home, name="home"),
         path("articles/<slug:slug>/", views.article_review, name="article"),
         path("articles/<slug:slug>/report.<str:fmt>", views.article_report, name="article-report"),
+        path("sources/", views.source_list, name="sources"),
         path("sources/<str:key>/", views.source_detail, name="source"),
+        path("claims/", views.claim_list, name="claims"),
+        path("claims/<int:pk>/", views.claim_detail, name="claim"),
+        path("adverse-effects/", views.adverse_effects, name="adverse-effects"),
+        path("evidence-map/", views.evidence_map, name="evidence-map"),
     ],
     "evidence",
 )

@@ -1,13 +1,19 @@
 """Public pages: thin views that hand a queryset to a template."""
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
-from . import reports
-from .models import Article, Claim, Compound, Evidence, Source
-from .support import Status
+from . import filters, overviews, reports, search
+from .filters import SourceFilter
+from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
+from .support import Status, summarise
+from .vocabularies import Stance, StudyDesign
+
+LATEST_SOURCES = 8
 
 REPORT_FORMATS = {
     "md": (reports.report_as_markdown, "text/markdown; charset=utf-8"),
@@ -17,17 +23,18 @@ REPORT_FORMATS = {
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    compounds = Compound.objects.annotate(source_count=Count("sources", distinct=True))
-    articles = Article.objects.annotate(
-        claim_count=Count("claims"),
-        checkworthy_count=Count("claims", filter=Q(claims__checkworthy=True)),
-    )
-    counts = {
-        "sources": Source.objects.count(),
-        "claims": Claim.objects.count(),
-        "evidence": Evidence.objects.count(),
+    sources = Source.objects.all()
+    articles = Article.objects.order_by("title")
+    context = {
+        "counts": {"sources": sources.count(), "claims": Claim.objects.count(), "evidence": Evidence.objects.count()},
+        "compounds": Compound.objects.annotate(source_count=Count("sources", distinct=True)),
+        "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
+        "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
+        "reports": reports.reports_by_article(articles, Claim.objects.for_review().filter(article__isnull=False)),
+        "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
+        "design_labels": dict(StudyDesign.choices),
     }
-    return render(request, "evidence/home.html", {"compounds": compounds, "articles": articles, "counts": counts})
+    return render(request, "evidence/home.html", context)
 
 
 def article_report_for(slug: str) -> reports.ArticleReport:
@@ -58,5 +65,117 @@ def article_report(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     source = get_object_or_404(Source.objects.with_authors().prefetch_related("compounds"), key=key)
-    evidence = source.evidence.select_related("claim__article").order_by("claim__article__title", "claim__start")
-    return render(request, "evidence/source_detail.html", {"source": source, "evidence": evidence})
+    # Each linked claim comes with all its evidence, so its status can be shown beside this source's stance.
+    evidence = (
+        source.evidence.select_related("claim__article")
+        .prefetch_related(Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source")))
+        .order_by("claim__article__title", "claim__start", "claim__pk")
+    )
+    context = {
+        "source": source,
+        "links": [(link, reports.assess_claim(link.claim)) for link in evidence],
+        "harms": source.adverse_effect_reports.select_related("effect", "compound").order_by("effect__term"),
+    }
+    return render(request, "evidence/source_detail.html", context)
+
+
+SORT_ORDER = {
+    "newest": ["-year", "key"],
+    "oldest": ["year", "key"],
+    "author": ["author_names", "key"],
+    "title": ["title", "key"],
+}
+SOURCES_PER_PAGE = 25
+
+
+def source_list(request: HttpRequest) -> HttpResponse:
+    filterset = SourceFilter(request.GET, queryset=Source.objects.all())
+    searching = bool(search.clean_query(request.GET.get("q", "")))
+    sort, sort_error = filters.chosen_sort(request.GET.get("sort", ""), searching)
+    errors = filters.error_messages(filterset) + ([sort_error] if sort_error else [])
+    if filterset.errors:
+        results, facets = Source.objects.none(), {}
+    else:
+        results = filterset.qs.distinct()
+        results = search.by_relevance(results) if sort == "relevance" else results.order_by(*SORT_ORDER[sort])
+        facets = filters.facet_counts(request.GET, Source.objects.all())
+    page = Paginator(results, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    # Authors and compounds for the sources on this page only.
+    rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([source.pk for source in page])
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "rows": [rows[source.pk] for source in page],
+        "facets": [(filterset.filters[name].label, name, values) for name, values in facets.items()],
+        "active": filters.active_filters(request.GET, facets),
+        "kept_facets": [(name, value) for name in filters.FACETS for value in request.GET.getlist(name)],
+        "errors": errors,
+        "sort": sort,
+        "sorts": {key: label for key, label in filters.SORTS.items() if key != "relevance" or searching},
+    }
+    return render(request, "evidence/source_list.html", context, status=400 if filterset.errors else 200)
+
+
+CLAIMS_PER_PAGE = 50
+
+
+def claim_list(request: HttpRequest) -> HttpResponse:
+    filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
+    if filterset.is_valid():
+        claims = filterset.qs.for_review().select_related("article").prefetch_related("compounds")
+        statements = filterset.statements_with_status([reports.statement_of(claim) for claim in claims])
+    else:
+        statements = []
+    context = {
+        "filterset": filterset,
+        "errors": filters.error_messages(filterset),
+        "page": Paginator(statements, CLAIMS_PER_PAGE).get_page(request.GET.get("page")),
+        "status_counts": summarise(statement.status for statement in statements),
+        "statuses": list(Status),
+    }
+    return render(request, "evidence/claim_list.html", context, status=200 if filterset.is_valid() else 400)
+
+
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
+    statement = reports.statement_of(claim)
+    context = {
+        "claim": claim,
+        "statement": statement,
+        "by_stance": [
+            (label, [link for link in statement.evidence if link.stance == stance])
+            for stance, label in Stance.choices
+        ],
+        "place": reports.place_in_text(claim.article.text, claim.start, claim.end) if claim.start is not None else None,
+    }
+    return render(request, "evidence/claim_detail.html", context)
+
+
+def adverse_effects(request: HttpRequest) -> HttpResponse:
+    compounds = dict(Compound.objects.values_list("slug", "name"))
+    matrix = overviews.harm_matrix(
+        AdverseEffectReport.objects.by_organ_class_and_compound(),
+        AdverseEffectReport.objects.effect_terms(),
+        reverse("evidence:sources"),
+    )
+    # Only the compounds some report names get a column.
+    columns = {slug: name for slug, name in compounds.items() if any(slug in row.cells for row in matrix)}
+    context = {"matrix": matrix, "columns": columns, "chart": overviews.harm_chart(matrix, columns)}
+    return render(request, "evidence/adverse_effects.html", context)
+
+
+def evidence_map(request: HttpRequest) -> HttpResponse:
+    filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.filter(checkworthy=True))
+    statements = []
+    if filterset.is_valid():
+        claims = filterset.qs.for_review()
+        statements = filterset.statements_with_status([reports.statement_of(claim) for claim in claims])
+    columns, rows = overviews.evidence_map(statements)
+    context = {
+        "filterset": filterset,
+        "errors": filters.error_messages(filterset),
+        "columns": columns,
+        "rows": rows,
+        "stances": Stance.choices,
+    }
+    return render(request, "evidence/evidence_map.html", context, status=200 if filterset.is_valid() else 400)

@@ -87,6 +87,9 @@ class Severity(models.TextChoices):
     FATAL = "fatal", "fatal"
 
 
+SEVERITY_ORDER = [choice.value for choice in Severity]  # mild … fatal: later is worse
+
+
 class ReportSetting(models.TextChoices):
     CASE_REPORT = "case-report", "case report"
     SURVEY = "survey", "survey self-report"

@@ -1,6 +1,8 @@
 from django import template
 
+from evidence import wording
 from evidence.support import Status
+from evidence.vocabularies import Stance
 
 register = template.Library()
 
@@ -18,3 +20,29 @@ STATUS_ICONS = {
 @register.filter
 def status_icon(status: Status) -> str:
     return STATUS_ICONS[Status(status)]
+
+
+@register.filter
+def counted(number: int, noun: str) -> str:
+    """`{{ n|counted:"source" }}` → `1 source`, `12 sources`; `"case series|case series"` gives an irregular plural."""
+    singular, _, plural = noun.partition("|")
+    return wording.count(number, singular, plural or None)
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key)
+
+
+# Stances in the evidence map carry a symbol as well as a colour.
+STANCE_SYMBOLS = {"supports": "✔", "partially-supports": "◐", "contradicts": "✖", "mentions": "·"}
+
+
+@register.filter
+def stance_symbol(stance: str) -> str:
+    return STANCE_SYMBOLS.get(stance, "")
+
+
+@register.filter
+def stance_label(stance: str) -> str:
+    return Stance(stance).label

@@ -51,6 +51,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    page.set_default_timeout(10_000)  # fail fast: every page here is local
     page.csp_violations = []
     page.on("console", lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text))
     yield page

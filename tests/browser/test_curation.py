@@ -18,7 +18,7 @@ def log_in(page, site):
 
 def test_the_home_page_shows_the_counts_and_the_seed_article(page, site):
     page.goto(site)
-    expect(page.get_by_role("heading", name="What the evidence base holds")).to_be_visible()
+    expect(page.get_by_role("heading", name="Kratom evidence base", level=1)).to_be_visible()
     expect(page.locator(".counts")).to_contain_text("76")
     expect(page.get_by_role("link", name="Kratom for chronic pain")).to_be_visible()
     assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px"  # our stylesheet applied

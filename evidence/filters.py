@@ -1,0 +1,223 @@
+"""The sources list's filters, in one FilterSet the page, its facets and (later) the exports share."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
+
+from . import search
+from .models import AdverseEffect, AdverseEffectReport, Article, Claim, Compound, Source
+from .reports import Statement
+from .support import Status
+from .vocabularies import (
+    SYSTEM_ORGAN_CLASS_CHOICES,
+    ClaimCategory,
+    CurationStatus,
+    Population,
+    RetractionStatus,
+    StudyDesign,
+)
+
+SUPPORTING_STANCES = ("supports", "partially-supports")
+SORTS = {
+    "relevance": "relevance",
+    "newest": "newest first",
+    "oldest": "oldest first",
+    "author": "first author",
+    "title": "title",
+}
+
+
+class SourceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label="Search")
+    compound = django_filters.ModelMultipleChoiceFilter(
+        field_name="compounds__slug", to_field_name="slug", queryset=Compound.objects.all(), label="Compound"
+    )
+    design = django_filters.MultipleChoiceFilter(
+        field_name="study_design", choices=StudyDesign.choices, label="Study design"
+    )
+    population = django_filters.MultipleChoiceFilter(choices=Population.choices, label="Population")
+    year_from = django_filters.NumberFilter(field_name="year", lookup_expr="gte", label="From year")
+    year_to = django_filters.NumberFilter(field_name="year", lookup_expr="lte", label="To year")
+    retraction = django_filters.MultipleChoiceFilter(
+        field_name="retraction_status", choices=RetractionStatus.choices, label="Retraction status"
+    )
+    adverse_effect = django_filters.ModelMultipleChoiceFilter(
+        field_name="adverse_effect_reports__effect__term",
+        to_field_name="term",
+        queryset=AdverseEffect.objects.all(),
+        label="Adverse effect reported",
+    )
+    organ_class = django_filters.MultipleChoiceFilter(
+        choices=SYSTEM_ORGAN_CLASS_CHOICES, method="filter_reported_harm", label="Adverse effects in"
+    )
+    # Narrows `organ_class` to reports about one compound: the adverse-effects chart's cells link with both.
+    reported_with = django_filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=Compound.objects.all(), method="filter_reported_harm", label="Reported with"
+    )
+    supports_category = django_filters.MultipleChoiceFilter(
+        choices=ClaimCategory.choices, method="filter_supports_category", label="Supports claims about"
+    )
+    curation = django_filters.MultipleChoiceFilter(
+        field_name="curation_status", choices=CurationStatus.choices, label="Curation status"
+    )
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.search(queryset, value) if value.strip() else queryset
+
+    def filter_reported_harm(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """Sources with a report matching both organ class and compound in one report, not in two different ones."""
+        organ_classes = self.form.cleaned_data.get("organ_class")
+        compound = self.form.cleaned_data.get("reported_with")
+        reports = AdverseEffectReport.objects.all()
+        if organ_classes:
+            reports = reports.filter(effect__system_organ_class__in=organ_classes)
+        if compound:
+            reports = reports.filter(compound=compound)
+        return queryset.filter(pk__in=reports.values("source"))
+
+    def filter_supports_category(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        supporting = Q(evidence__stance__in=SUPPORTING_STANCES, evidence__claim__category__in=value)
+        return queryset.filter(pk__in=Source.objects.filter(supporting).values("pk"))
+
+
+# Facet name -> (the field its counts group by, how a value is labelled; compounds are named from the database).
+FACETS = {
+    "compound": ("compounds__slug", None),
+    "design": ("study_design", dict(StudyDesign.choices)),
+    "population": ("population", dict(Population.choices)),
+    "retraction": ("retraction_status", dict(RetractionStatus.choices)),
+    "adverse_effect": ("adverse_effect_reports__effect__term", None),
+    "organ_class": ("adverse_effect_reports__effect__system_organ_class", None),
+    "supports_category": ("evidence__claim__category", dict(ClaimCategory.choices)),
+    "curation": ("curation_status", dict(CurationStatus.choices)),
+}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle_url: str
+
+
+def facet_counts(data: QueryDict, queryset: QuerySet) -> dict[str, list[FacetValue]]:
+    """For each facet, how many results each value would give with every other filter kept: one query a facet."""
+    compound_names = dict(Compound.objects.values_list("slug", "name"))
+    facets = {}
+    for name, (field, labels) in FACETS.items():
+        others = data.copy()
+        others.pop(name, None)
+        others.pop("page", None)
+        base = SourceFilter(others, queryset=queryset).qs
+        if name == "supports_category":
+            base = base.filter(evidence__stance__in=SUPPORTING_STANCES)
+        rows = base.exclude(**{f"{field}__isnull": True}).exclude(**{field: ""}).values(field)
+        rows = rows.annotate(n=Count("pk", distinct=True)).order_by("-n", field)
+        chosen = data.getlist(name)
+        labels = (compound_names if name == "compound" else labels) or {}
+        counts = {row[field]: row["n"] for row in rows}
+        # A chosen value stays listed even when nothing matches any more, so that it can be unticked.
+        counts.update({value: 0 for value in chosen if value not in counts})
+        facets[name] = [
+            FacetValue(value, labels.get(value, value), n, value in chosen, toggle_url(data, name, value))
+            for value, n in counts.items()
+        ]
+    return facets
+
+
+def toggle_url(data: QueryDict, name: str, value: str) -> str:
+    """The query string with one value of one filter switched on or off (back to page 1)."""
+    params = data.copy()
+    params.pop("page", None)
+    values = params.getlist(name)
+    params.setlist(name, [v for v in values if v != value] if value in values else [*values, value])
+    return "?" + params.urlencode()
+
+
+def without(data: QueryDict, name: str) -> str:
+    params = data.copy()
+    params.pop(name, None)
+    params.pop("page", None)
+    return "?" + params.urlencode()
+
+
+def chosen_sort(requested: str, searching: bool) -> tuple[str, str]:
+    """The sort to use and, when the requested one cannot be honoured, why (relevance needs a search)."""
+    if not requested:
+        return ("relevance" if searching else "newest"), ""
+    if requested not in SORTS:
+        return "newest", f"There is no sort called “{requested}”: sorted newest first instead."
+    if requested == "relevance" and not searching:
+        return "newest", ""
+    return requested, ""
+
+
+def error_messages(filterset: django_filters.FilterSet) -> list[str]:
+    return [
+        f"{filterset.filters[name].label if name in filterset.filters else 'Search'}: {' '.join(messages)}"
+        for name, messages in filterset.errors.items()
+    ]
+
+
+def active_filters(data: QueryDict, facets: dict[str, list[FacetValue]]) -> list[tuple[str, str, str]]:
+    """(filter label, value label, URL without it) for every filter in force, so each can be removed."""
+    compound_names = dict(Compound.objects.values_list("slug", "name"))
+    # A value is named by its own filter: "kratom" typed in the search box is not the compound "kratom".
+    labels = {(name, slug): label for name in ("compound", "reported_with") for slug, label in compound_names.items()}
+    labels.update({(name, value): label for name, (_, named) in FACETS.items() for value, label in (named or {}).items()})
+    labels.update({(name, f.value): f.label for name, values in facets.items() for f in values})
+    active = []
+    for name, filter_ in SourceFilter.base_filters.items():
+        for value in data.getlist(name):
+            if not value.strip():
+                continue
+            url = toggle_url(data, name, value) if name in FACETS else without(data, name)
+            active.append((str(filter_.label), labels.get((name, value), value), url))
+    return active
+
+
+class ClaimFilter(django_filters.FilterSet):
+    # Tick boxes, not multiple selects: they need no Ctrl-click and read well with a screen reader.
+    status = django_filters.MultipleChoiceFilter(
+        choices=[(status.value, status.label) for status in Status],
+        method="filter_status",
+        label="Status",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    category = django_filters.MultipleChoiceFilter(
+        choices=ClaimCategory.choices, label="Category", widget=forms.CheckboxSelectMultiple
+    )
+    compound = django_filters.ModelMultipleChoiceFilter(
+        field_name="compounds__slug",
+        to_field_name="slug",
+        queryset=Compound.objects.all(),
+        label="Compound",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    article = django_filters.ModelChoiceFilter(
+        to_field_name="slug", queryset=Article.objects.all(), label="Article", empty_label="All articles"
+    )
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        # A status is computed from the evidence, not stored: `statements_with_status` applies it after assessment.
+        return queryset
+
+    def statements_with_status(self, statements: list[Statement]) -> list[Statement]:
+        wanted = self.form.cleaned_data.get("status") if self.is_valid() else None
+        return [s for s in statements if s.status.value in wanted] if wanted else statements

@@ -1,0 +1,57 @@
+"""Full-text search: an FTS5 table with triggers on SQLite, a GIN expression index on PostgreSQL."""
+from django.db import migrations
+
+from evidence.search import FTS_TABLE, POSTGRES_INDEX, POSTGRES_VECTOR, SEARCHED_COLUMNS
+
+COLUMNS = ", ".join(SEARCHED_COLUMNS)
+NEW = ", ".join(f"new.{column}" for column in SEARCHED_COLUMNS)
+OLD = ", ".join(f"old.{column}" for column in SEARCHED_COLUMNS)
+
+SQLITE_CREATE = [
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({COLUMNS}, content='evidence_source', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON evidence_source BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, {COLUMNS}) VALUES (new.id, {NEW}); END",
+    f"CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON evidence_source BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {COLUMNS}) VALUES ('delete', old.id, {OLD}); END",
+    f"CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE ON evidence_source BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {COLUMNS}) VALUES ('delete', old.id, {OLD}); "
+    f"INSERT INTO {FTS_TABLE}(rowid, {COLUMNS}) VALUES (new.id, {NEW}); END",
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
+]
+SQLITE_DROP = [
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{event}" for event in ("insert", "delete", "update")
+] + [f"DROP TABLE IF EXISTS {FTS_TABLE}"]
+POSTGRES_CREATE = [f'CREATE INDEX {POSTGRES_INDEX} ON evidence_source USING GIN (({POSTGRES_VECTOR}))']
+POSTGRES_DROP = [f"DROP INDEX IF EXISTS {POSTGRES_INDEX}"]
+
+
+def fill_author_names(apps, schema_editor):
+    Source = apps.get_model("evidence", "Source")
+    Authorship = apps.get_model("evidence", "Authorship")
+    names: dict[int, list[str]] = {}
+    for authorship in Authorship.objects.select_related("author").order_by("source_id", "position"):
+        author = authorship.author
+        names.setdefault(authorship.source_id, []).append(f"{author.family}, {author.given}" if author.given else author.family)
+    for source_id, authors in names.items():
+        Source.objects.filter(pk=source_id).update(author_names="; ".join(authors))
+
+
+def run(statements_by_vendor):
+    def operation(apps, schema_editor):
+        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement)
+
+    return operation
+
+
+class Migration(migrations.Migration):
+    dependencies = [("evidence", "0003_source_author_names")]
+
+    operations = [
+        migrations.RunPython(fill_author_names, migrations.RunPython.noop),
+        migrations.RunPython(
+            run({"sqlite": SQLITE_CREATE, "postgresql": POSTGRES_CREATE}),
+            run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}),
+        ),
+    ]

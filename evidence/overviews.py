@@ -1,0 +1,158 @@
+"""Overviews of the evidence base as plain data: the adverse-effects matrix and chart, the evidence map.
+
+Each builder takes rows already read from the database and returns what a page draws, so the rules
+(what a cell counts, how long a bar is) test without HTTP.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from .reports import Statement
+from .vocabularies import SEVERITY_ORDER
+
+
+def decades(year_rows: Iterable[Mapping]) -> list[tuple[str, int]]:
+    """Rows of (year, n) summed by decade, oldest first: [("1990s", 3), ("2000s", 12), …]."""
+    totals: dict[int, int] = {}
+    for row in year_rows:
+        decade = row["year"] // 10 * 10
+        totals[decade] = totals.get(decade, 0) + row["n"]
+    return [(f"{decade}s", totals[decade]) for decade in sorted(totals)]
+
+
+# --- Adverse effects: system organ class × compound ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HarmCell:
+    sources: int
+    cases: int | None
+    worst_severity: str | None
+    url: str
+
+
+@dataclass
+class OrganClassRow:
+    organ_class: str
+    cells: dict[str, HarmCell]  # compound slug -> cell
+    effects: list[str] = field(default_factory=list)
+
+    @property
+    def total_sources(self) -> int:
+        return sum(cell.sources for cell in self.cells.values())
+
+
+def worst_severity(severity_rank: int | None) -> str | None:
+    """The severity for a rank as annotated by `severity_rank()` (0 = not stated)."""
+    return SEVERITY_ORDER[severity_rank - 1] if severity_rank else None
+
+
+def harm_matrix(
+    cell_rows: Iterable[Mapping], effect_rows: Iterable[Mapping], sources_url: str
+) -> list[OrganClassRow]:
+    """Rows of the matrix, most-reported organ class first.
+
+    cell_rows: one per (organ class, compound slug) with `source_count` (distinct), `case_count` (sum,
+    None when no report states it) and `worst` (highest severity rank). effect_rows: (organ class, term).
+    """
+    rows: dict[str, OrganClassRow] = {}
+    for row in cell_rows:
+        organ_class, compound = row["organ_class"], row["compound_slug"]
+        url = sources_url + "?" + urlencode({"organ_class": organ_class, "reported_with": compound})
+        cell = HarmCell(row["source_count"], row["case_count"], worst_severity(row["worst"]), url)
+        rows.setdefault(organ_class, OrganClassRow(organ_class, {})).cells[compound] = cell
+    for row in effect_rows:
+        if row["organ_class"] in rows:
+            rows[row["organ_class"]].effects.append(row["term"])
+    return sorted(rows.values(), key=lambda r: (-r.total_sources, r.organ_class))
+
+
+@dataclass(frozen=True)
+class Bar:
+    compound: str
+    label: str
+    value: int
+    x: int
+    y: int
+    width: int
+    colour_index: int
+    url: str
+
+
+@dataclass(frozen=True)
+class BarGroup:
+    label: str
+    y: int
+    bars: list[Bar]
+
+
+@dataclass(frozen=True)
+class BarChart:
+    groups: list[BarGroup]
+    width: int
+    height: int
+    plot_left: int
+    plot_width: int
+    ticks: list[tuple[int, int]]  # (value, x)
+
+
+CHART_WIDTH = 900
+LABEL_WIDTH = 400
+BAR_HEIGHT = 14
+GROUP_GAP = 12
+AXIS_HEIGHT = 24
+
+
+def harm_chart(rows: list[OrganClassRow], compounds: Mapping[str, str]) -> BarChart:
+    """Grouped horizontal bars, one group per organ class, one bar per compound: length ∝ number of sources."""
+    plot_width = CHART_WIDTH - LABEL_WIDTH - 40  # room for the number printed after the longest bar
+    largest = max((cell.sources for row in rows for cell in row.cells.values()), default=0) or 1
+    order = list(compounds)
+    groups, y = [], AXIS_HEIGHT
+    for row in rows:
+        bars = []
+        for slug in order:
+            cell = row.cells.get(slug)
+            if cell is None:
+                continue
+            width = max(2, round(cell.sources / largest * plot_width))
+            bars.append(Bar(slug, compounds[slug], cell.sources, LABEL_WIDTH, y + len(bars) * BAR_HEIGHT, width,
+                            order.index(slug), cell.url))
+        groups.append(BarGroup(row.organ_class, y, bars))
+        y += len(bars) * BAR_HEIGHT + GROUP_GAP
+    ticks = [(value, LABEL_WIDTH + round(value / largest * plot_width)) for value in _tick_values(largest)]
+    return BarChart(groups, CHART_WIDTH, y, LABEL_WIDTH, plot_width, ticks)
+
+
+def _tick_values(largest: int) -> list[int]:
+    step = next(step for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10**9) if largest / step <= 6)
+    return list(range(0, largest + 1, step))
+
+
+# --- Evidence map: sources × statements ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapColumn:
+    number: int
+    statement: Statement
+
+
+@dataclass
+class MapRow:
+    source: object
+    stances: list[str | None]  # one per column: the stance of this source on that statement, or None
+
+
+def evidence_map(statements: list[Statement]) -> tuple[list[MapColumn], list[MapRow]]:
+    """Columns are the statements in order; rows the sources linked to any of them, most-linked first."""
+    columns = [MapColumn(number, statement) for number, statement in enumerate(statements, start=1)]
+    rows: dict[int, MapRow] = {}
+    for index, statement in enumerate(statements):
+        for link in statement.evidence:
+            row = rows.setdefault(link.source_id, MapRow(link.source, [None] * len(statements)))
+            row.stances[index] = link.stance
+    ordered = sorted(rows.values(), key=lambda r: (-sum(s is not None for s in r.stances), r.source.key))
+    return columns, ordered

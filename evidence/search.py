@@ -1,0 +1,91 @@
+"""Full-text search over sources: one interface, PostgreSQL and SQLite underneath.
+
+PostgreSQL: a weighted tsvector expression (title and authors A, keywords B, abstract and summary C)
+with a GIN index on exactly that expression, ranked by ts_rank. SQLite: an FTS5 table over the same
+columns, kept in step by triggers, ranked by bm25 with the same relative weights. Both created by
+migration 0004.
+"""
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
+
+SEARCHED_COLUMNS = ("title", "author_names", "keywords", "abstract", "summary")
+POSTGRES_WEIGHTS = {"title": "A", "author_names": "A", "keywords": "B", "abstract": "C", "summary": "C"}
+# bm25 weights per FTS5 column, in the ratios of PostgreSQL's default A/B/C weights (1.0, 0.4, 0.2).
+FTS5_WEIGHTS = (1.0, 1.0, 0.4, 0.2, 0.2)
+FTS_TABLE = "evidence_source_fts"
+POSTGRES_VECTOR = " || ".join(
+    f"setweight(to_tsvector('english'::regconfig, coalesce(\"evidence_source\".\"{column}\", '')), '{weight}')"
+    for column, weight in POSTGRES_WEIGHTS.items()
+)
+POSTGRES_INDEX = "evidence_source_search"
+WORD = re.compile(r"\w+", re.UNICODE)
+# A search term: an optional minus, then a "quoted phrase" or a run of non-space characters.
+SEARCH_TERM = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
+MAX_QUERY_LENGTH = 500
+
+
+def clean_query(q: str) -> str:
+    """What a search box sends, made safe: no NUL bytes (PostgreSQL refuses them), bounded length."""
+    return q.replace("\x00", " ").strip()[:MAX_QUERY_LENGTH]
+
+
+def search(queryset: QuerySet, q: str) -> QuerySet:
+    """Sources matching every word of q, annotated with `rank` (higher is better)."""
+    q = clean_query(q)
+    match = fts5_query(q)
+    if not match:  # no word to look for (only punctuation, or only exclusions): the same on both databases
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        condition = RawSQL(f"({POSTGRES_VECTOR}) @@ websearch_to_tsquery('english', %s)", [q])
+        rank = RawSQL(f"ts_rank({POSTGRES_VECTOR}, websearch_to_tsquery('english', %s))", [q], FloatField())
+        return queryset.annotate(matches=condition).filter(matches=True).annotate(rank=rank)
+    ids = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
+    weights = ", ".join(str(weight) for weight in FTS5_WEIGHTS)
+    # bm25() is lower for better matches: negate it so that, as on PostgreSQL, a higher rank is better.
+    rank = RawSQL(
+        f"SELECT -bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+        f"AND {FTS_TABLE}.rowid = evidence_source.id",
+        [match],
+        FloatField(),
+    )
+    return queryset.filter(pk__in=ids).annotate(rank=rank)
+
+
+def fts5_query(q: str) -> str:
+    """PostgreSQL's websearch syntax (words, "phrases", or, -word) as an FTS5 query.
+
+    Every term becomes a quoted FTS5 string, so user input can never be read as FTS5 syntax; a term of
+    several words (a phrase, or "7-hydroxymitragynine") must match as adjacent words, as on PostgreSQL.
+    """
+    groups: list[list[str]] = []
+    excluded: list[str] = []
+    after_or = False
+    for match in SEARCH_TERM.finditer(q):
+        negated, phrase, bare = match.groups()
+        words = WORD.findall(phrase if phrase is not None else bare)
+        if phrase is None and bare.lower() == "or":
+            after_or = bool(groups)
+            continue
+        if not words:
+            continue
+        term = '"' + " ".join(words) + '"'
+        if negated:
+            excluded.append(term)
+        elif after_or:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        after_or = False
+    if not groups:
+        return ""
+    query = " AND ".join("(" + " OR ".join(group) + ")" for group in groups)
+    return query + "".join(f" NOT {term}" for term in excluded)
+
+
+def by_relevance(queryset: QuerySet) -> QuerySet:
+    return queryset.order_by(F("rank").desc(nulls_last=True), "key")
