@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 # A spreadsheet evaluates a cell that starts with one of these as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -17,11 +18,18 @@ def spreadsheet_safe(value) -> str:
 
 
 def csv_text(header: list[str], rows: Iterable[list]) -> str:
+    return "".join(csv_lines(header, rows))
+
+
+def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """CSV one line at a time (so large sets stream), every cell safe to open in a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
-    return out.getvalue()
+    for row in itertools.chain([header], rows):
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
 
 
 def markdown_escape(text: str) -> str:

@@ -48,7 +48,7 @@ def test_a_stray_closing_brace_is_reported_not_silently_dropped():
     # bibtexparser ends the entry at the stray brace and files the rest as a comment, reporting nothing.
     with pytest.raises(BibtexError) as error:
         read_bibtex("@article{a,\n  title = {T}},\n  year = {2016}\n}\n")
-    assert "text outside any entry" in str(error.value)
+    assert "fields outside any entry (a stray brace?)" in str(error.value)
     assert "line 2" in str(error.value)
 
 

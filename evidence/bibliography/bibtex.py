@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 import bibtexparser
 from bibtexparser import model
-from bibtexparser.middlewares import MonthIntMiddleware
+from bibtexparser.middlewares import MonthIntMiddleware, RemoveEnclosingMiddleware
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 
-from ..vocabularies import StudyDesign
-from .latex import decode_latex
-from .records import PersonName, SourceRecord
+from ..vocabularies import EntryType, StudyDesign
+from .latex import decode_latex, encode_latex
+from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
 
 # Only the entry types this maps; any other BibTeX type is read as a journal article.
 ENTRY_TYPES = {
@@ -61,6 +62,9 @@ VERBATIM_FIELDS = {
     "provenance": "provenance",
 }
 WHOLE_NUMBER = re.compile(r"^\d+$")
+# Free text between entries is a comment to BibTeX; text with `name = {value` in it is what is left of
+# an entry that a stray "}" ended early (bibtexparser files it as a comment without a word).
+LEFTOVER_FIELD = re.compile(r"\b\w+\s*=\s*[{\"\d]")
 
 
 class BibtexError(ValueError):
@@ -71,26 +75,86 @@ class BibtexError(ValueError):
         self.problems = problems
 
 
-def read_bibtex(text: str) -> list[SourceRecord]:
+def parse_bibtex(text: str) -> ParsedFile:
+    """Every entry that can be read, and a problem (with its line) for every block that cannot."""
     library = bibtexparser.parse_string(text, append_middleware=[MonthIntMiddleware(allow_inplace_modification=True)])
-    problems = [f"line {block.start_line + 1}: {block.error}" for block in library.failed_blocks]
+    # An entry whose key an earlier entry already has is still an entry: it is read, and de-duplication
+    # decides whether it is the same work (it gets a key of its own if it is not).
+    # (bibtexparser leaves such an entry raw: its values still braced, so it gets the same clean-up here.)
+    clashing = [
+        _cleaned(block.ignore_error_block, library)
+        for block in library.failed_blocks
+        if isinstance(block, model.DuplicateBlockKeyBlock)
+    ]
+    problems = [
+        ReadProblem(block.start_line + 1, str(block.error) or "not a well-formed entry (unbalanced braces or quotes?)")
+        for block in library.failed_blocks
+        if not isinstance(block, model.DuplicateBlockKeyBlock)
+    ]
     # A stray "}" ends an entry early and bibtexparser files the rest as a comment, silently.
     problems += [
-        f"line {block.start_line + 1}: text outside any entry: {block.comment.strip()[:60]!r}"
+        ReadProblem(block.start_line + 1, f"fields outside any entry (a stray brace?): {block.comment.strip()[:60]!r}")
         for block in library.comments
-        if isinstance(block, model.ImplicitComment) and not _is_comment_text(block.comment)
+        if isinstance(block, model.ImplicitComment) and LEFTOVER_FIELD.search(_uncommented(block.comment))
     ]
-    if problems:
-        raise BibtexError(problems)
-    return [entry_to_record(entry) for entry in library.entries]
+    records = []
+    warnings = [ReadProblem(entry.start_line + 1, f"the key {entry.key!r} is used twice in the file", entry.key) for entry in clashing]
+    for entry in [*library.entries, *clashing]:
+        fields, warning = _with_crossref(entry, {e.key: e for e in library.entries})
+        if warning:
+            warnings.append(ReadProblem(entry.start_line + 1, warning, entry.key))
+        try:
+            records.append(entry_to_record(entry, fields))
+        except ValueError as error:  # e.g. a field too long to decode
+            problems.append(ReadProblem(entry.start_line + 1, str(error), entry.key))
+    problems.sort(key=lambda problem: problem.line or 0)
+    return ParsedFile("bibtex", records, problems, warnings=warnings)
 
 
-def _is_comment_text(text: str) -> bool:
-    return all(not line.strip() or line.lstrip().startswith("%") for line in text.splitlines())
+def _uncommented(text: str) -> str:
+    """The text without its %-comment lines (commented-out fields are not leftovers)."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("%"))
 
 
-def entry_to_record(entry: model.Entry) -> SourceRecord:
+def _cleaned(entry: model.Entry, library: bibtexparser.Library) -> model.Entry:
+    for middleware in (RemoveEnclosingMiddleware(allow_inplace_modification=True), MonthIntMiddleware(allow_inplace_modification=True)):
+        entry = middleware.transform_block(entry, library)
+    return entry
+
+
+def read_bibtex(text: str) -> list[SourceRecord]:
+    """All entries, or BibtexError naming every problem: for files that must be perfect (the demo data)."""
+    parsed = parse_bibtex(text)
+    if parsed.problems or parsed.warnings:
+        raise BibtexError([str(problem) for problem in parsed.problems + parsed.warnings])
+    return parsed.records
+
+
+def _with_crossref(entry: model.Entry, entries: dict[str, model.Entry]) -> tuple[dict, str]:
+    """The entry's fields, plus those it lacks from the entries it cross-references (a parent's title
+    becoming the booktitle), following chains; a cycle or a missing parent is reported, not fatal."""
     fields = {field.key.lower(): field.value for field in entry.fields}
+    seen = {entry.key.lower()}
+    parent_key = fields.get("crossref")
+    while isinstance(parent_key, str) and parent_key.strip():
+        parent = entries.get(parent_key.strip())
+        if parent is None:
+            return fields, f"crossref {parent_key!r} is not in the file: read without it"
+        if parent.key.lower() in seen:
+            return fields, f"crossref cycle through {parent_key!r}: the chain was cut there"
+        seen.add(parent.key.lower())
+        inherited = {field.key.lower(): field.value for field in parent.fields}
+        if "title" in inherited:
+            inherited.setdefault("booktitle", inherited.pop("title"))
+        for name, value in inherited.items():
+            fields.setdefault(name, value)
+        parent_key = inherited.get("crossref")
+    return fields, ""
+
+
+def entry_to_record(entry: model.Entry, fields: dict | None = None) -> SourceRecord:
+    if fields is None:
+        fields = {field.key.lower(): field.value for field in entry.fields}
     record = SourceRecord(key=entry.key, line=entry.start_line + 1)
     for name, attribute in TEXT_FIELDS.items():
         if isinstance(fields.get(name), str) and not getattr(record, attribute):
@@ -106,6 +170,10 @@ def entry_to_record(entry: model.Entry) -> SourceRecord:
         word.strip() for word in decode_latex(fields.get("keywords", "")).replace(";", ",").split(",") if word.strip()
     )
     record.entry_type = _entry_type(entry.entry_type.lower(), record.study_design)
+    # Our own exports say which of our types a @misc or @article stands for.
+    subtype = fields.get("entrysubtype")
+    if isinstance(subtype, str) and subtype.strip() in EntryType.values:
+        record.entry_type = subtype.strip()
     return record
 
 
@@ -144,3 +212,97 @@ def _entry_type(bibtex_type: str, study_design: str) -> str:
     if entry_type == "webpage" and study_design == StudyDesign.REGULATORY:
         return "regulatory"
     return entry_type
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+# Our entry type -> (BibTeX type, the container field). Classic BibTeX has no @online or @dataset, so those
+# are @misc; `entrysubtype` (a biblatex field BibTeX ignores) keeps our type for a round trip.
+BIBTEX_TYPES = {
+    "article": ("article", "journal"),
+    "review": ("article", "journal"),
+    "book": ("book", None),
+    "chapter": ("incollection", "booktitle"),
+    "report": ("techreport", None),
+    "webpage": ("misc", None),
+    "regulatory": ("misc", None),
+    "dataset": ("misc", None),
+}
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Words with a capital after their first letter (DNA, McCurdy, 7-OH) keep their case in every style.
+CASE_PROTECTED = re.compile(r"\b(\w*[A-Z]\w*)\b")
+ENTRIES_PER_CHUNK = 200
+
+
+def write_bibtex(records: Iterable[SourceRecord]) -> Iterator[str]:
+    """BibTeX text in chunks (so large sets stream), every value escaped for classic 8-bit bibtex."""
+    chunk: list[model.Entry] = []
+    for record in records:
+        chunk.append(record_to_entry(record))
+        if len(chunk) == ENTRIES_PER_CHUNK:
+            yield _written(chunk)
+            chunk = []
+    if chunk:
+        yield _written(chunk)
+
+
+def _written(entries: list[model.Entry]) -> str:
+    # Values are escaped and braced here, so the writer needs none of its (deep-copying) middleware.
+    text = bibtexparser.write_string(bibtexparser.Library(entries), unparse_stack=[])
+    return text.strip() + "\n\n"
+
+
+def record_to_entry(record: SourceRecord) -> model.Entry:
+    bibtex_type, container_field = BIBTEX_TYPES.get(record.entry_type, ("misc", None))
+    values: dict[str, str] = {
+        "author": " and ".join(_bibtex_name(name) for name in record.authors),
+        "title": _protect_case(encode_latex(record.title)),
+        "year": str(record.year or ""),
+        "month": MONTHS[record.month - 1] if record.month else "",
+        container_field or "": encode_latex(record.container_title) if container_field else "",
+        "volume": encode_latex(record.volume),
+        "number": encode_latex(record.issue),
+        "pages": encode_latex(record.pages).replace("-", "--") if "--" not in record.pages else encode_latex(record.pages),
+        "publisher" if bibtex_type != "techreport" else "institution": encode_latex(record.publisher),
+        "address": encode_latex(record.place),
+        "type": encode_latex(record.report_type),
+        "howpublished": encode_latex(record.howpublished or (record.container_title if not container_field else "")),
+        "doi": _verbatim(record.doi),
+        "pmid": _verbatim(record.pmid),
+        "pmcid": _verbatim(record.pmcid),
+        "url": _verbatim(record.url),
+        "abstract": encode_latex(record.abstract),
+        "keywords": encode_latex(", ".join(k.strip() for k in record.keywords.split(";") if k.strip())),
+        "entrysubtype": record.entry_type if bibtex_type in ("misc", "article") and record.entry_type != "article" else "",
+        "studydesign": _verbatim(record.study_design),
+        "population": _verbatim(record.population),
+        "samplesize": str(record.sample_size) if record.sample_size is not None else "",
+        "samplesizeunit": encode_latex(record.sample_size_unit),
+        "annote": encode_latex(record.summary),
+        "provenance": _verbatim(record.provenance),
+    }
+    values.pop("", None)
+    fields = [model.Field(name, "{" + value + "}") for name, value in values.items() if value]
+    if record.month:  # a month macro, not a string: styles print it in their own language
+        fields = [model.Field(f.key, values["month"]) if f.key == "month" else f for f in fields]
+    return model.Entry(bibtex_type, record.key, fields)
+
+
+def _bibtex_name(name: PersonName) -> str:
+    family = encode_latex(name.family)
+    if name.is_organization or not name.given:
+        return "{" + family + "}" if name.is_organization else family
+    return f"{family}, {encode_latex(name.given)}"
+
+
+def _protect_case(title: str) -> str:
+    return CASE_PROTECTED.sub(lambda match: "{" + match.group(1) + "}" if _needs_protection(match.group(1)) else match.group(1), title)
+
+
+def _needs_protection(word: str) -> bool:
+    return any(char.isupper() for char in word[1:]) or (len(word) > 1 and word[0].isdigit() and not word.isdigit())
+
+
+def _verbatim(value: str) -> str:
+    """Identifiers and URLs go through unchanged except for what would break the field: braces."""
+    return value.replace("{", "%7B").replace("}", "%7D").replace("\n", " ").strip()

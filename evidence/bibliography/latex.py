@@ -1,4 +1,4 @@
-"""LaTeX in BibTeX field values -> Unicode text.
+"""LaTeX in BibTeX field values <-> Unicode text.
 
 Most fields are plain text, and the full decoder is ~40x slower than parsing
 (../shared/notes/facts.md), so only values that contain LaTeX markup go through it.
@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from pylatexenc.latexencode import UnicodeToLatexEncoder
 
 # Characters or sequences that make a value LaTeX rather than plain text.
 LATEX_MARKUP = re.compile(r"[\\{}~$]|--")
@@ -17,7 +18,17 @@ BARE_PERCENT = re.compile(r"(?<!\\)%")
 # Decoding time grows faster than linearly with size (1 MB took 16 s here): refuse, do not hang.
 MAX_DECODED_LENGTH = 100_000
 
-_decoder = LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
+
+def _text_context():
+    # pylatexenc reads \textasciicircum as U+02C6 (modifier letter), but it is the caret "^" we escape to,
+    # and it does not know the brace macros at all.
+    context = get_default_latex_context_db()
+    macros = [MacroTextSpec("textasciicircum", "^"), MacroTextSpec("textbraceleft", "{"), MacroTextSpec("textbraceright", "}")]
+    context.add_context_category("evidence", prepend=True, macros=macros)
+    return context
+
+
+_decoder = LatexNodes2Text(math_mode="text", strict_latex_spaces=True, latex_context=_text_context())
 
 
 class LatexTooLong(ValueError):
@@ -30,3 +41,31 @@ def decode_latex(value: str) -> str:
     if len(value) > MAX_DECODED_LENGTH:
         raise LatexTooLong(f"a field of {len(value):,} characters is too long to decode (limit {MAX_DECODED_LENGTH:,})")
     return _decoder.latex_to_text(BARE_PERCENT.sub(r"\\%", value)).strip()
+
+
+# Characters special to (La)TeX and BibTeX, escaped so that a value can neither end its field early
+# (an unbalanced "}" would let a title inject a field) nor break classic 8-bit bibtex.
+LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    # Not \{ and \}: bibtex counts braces whatever precedes them, so those would unbalance the value.
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+SPECIAL_CHARACTERS = re.compile("[" + re.escape("".join(LATEX_SPECIALS)) + "]")
+# Accented letters as {\"u}: braced so that bibtex sorts and case-changes them as one letter.
+_encoder = UnicodeToLatexEncoder(
+    non_ascii_only=True, replacement_latex_protection="braces-all", unknown_char_policy="keep", unknown_char_warning=False
+)
+
+
+def encode_latex(value: str) -> str:
+    """Plain text -> BibTeX-safe LaTeX; plain ASCII without specials (most values) is returned as is."""
+    escaped = SPECIAL_CHARACTERS.sub(lambda match: LATEX_SPECIALS[match.group()], value)
+    return _encoder.unicode_to_latex(escaped) if not escaped.isascii() else escaped

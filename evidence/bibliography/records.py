@@ -40,3 +40,24 @@ class SourceRecord:
     sample_size_unit: str = ""
     provenance: str = ""
     line: int | None = None  # where the record starts in its file, for messages
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """An entry (or stretch of a file) that could not be read, and why; `line` is 1-based when known."""
+
+    line: int | None
+    message: str
+    key: str = ""
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+@dataclass
+class ParsedFile:
+    format: str
+    records: list[SourceRecord]
+    problems: list[ReadProblem] = field(default_factory=list)  # entries that could not be read
+    warnings: list[ReadProblem] = field(default_factory=list)  # entries read, with something to know
+    notes: list[str] = field(default_factory=list)  # about the whole file, e.g. the encoding it was read in
