@@ -1,6 +1,8 @@
 """The curators' admin: sources with their ordered authors and reports, claims with their evidence."""
 from __future__ import annotations
 
+import base64
+
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import models
@@ -9,14 +11,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django.utils.html import format_html, format_html_join
 
 from . import articles
+from .bibliography.formats import IMPORT_LABELS, UnknownFormat, parse
+from .importing import commit_import, plan_import
 from .reports import assess_claim
 from .suggestions import suggest_sources
+from .views import bibliography_download
 from .support import Status
 from django.http import HttpRequest
 
@@ -37,6 +43,38 @@ from .wording import count
 admin.site.site_header = "Kratom evidence base: curation"
 admin.site.site_title = "Kratom evidence curation"
 admin.site.index_title = "Sources, claims and evidence"
+
+
+def export_action(fmt: str, label: str):
+    """An admin action that downloads the selected sources in one format."""
+
+    def export(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet):
+        selected = Source.objects.filter(pk__in=queryset.values("pk")).order_by("key")
+        return bibliography_download(request, selected, fmt, "selected-sources")
+
+    export.__name__ = f"export_{fmt}"
+    return admin.action(description=f"Download selected as {label}")(export)
+
+
+EXPORT_ACTIONS = [export_action(fmt, label) for fmt, label in [
+    ("bibtex", "BibTeX"), ("ris", "RIS"), ("csljson", "CSL-JSON"), ("csv", "CSV"), ("text", "APA references"),
+]]
+
+
+class BibliographyUploadForm(Form):
+    file = FileField(label="Bibliography file", help_text="BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed MEDLINE (.nbib, .txt), up to 5 MB.")
+    format = ChoiceField(
+        choices=[("auto", "Tell from the content"), *IMPORT_LABELS.items()], initial="auto", label="Format"
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(f"The file is {upload.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}. Split it.")
+        return upload
+
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 @admin.action(description="Mark selected as reviewed", permissions=["change"])
@@ -197,7 +235,7 @@ class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     form = SourceForm
     inlines = [AuthorshipInline, AdverseEffectReportInline, EvidenceOfSourceInline]
-    actions = [mark_reviewed]
+    actions = [mark_reviewed, *EXPORT_ACTIONS]
     show_full_result_count = False
     list_per_page = 50
     fieldsets = [
@@ -218,6 +256,55 @@ class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).for_admin_list()
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.import_bibliography)
+        return [path("import/", upload, name="evidence_source_import"), *super().get_urls()]
+
+    def import_bibliography(self, request: HttpRequest):
+        """Upload -> preview of every entry's fate -> commit, in one transaction. The preview writes nothing;
+        the commit plans again from the same bytes, so it acts on the database as it is then."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import a bibliography"}
+        form = BibliographyUploadForm()
+        if request.method == "POST" and "content" in request.POST:
+            return self._commit_import(request)
+        if request.method == "POST":
+            form = BibliographyUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                data = form.cleaned_data["file"].read()
+                try:
+                    plan = plan_import(parse(data, form.cleaned_data["format"]))
+                except UnknownFormat as error:
+                    form.add_error("file", str(error))
+                else:
+                    context.update(
+                        plan=plan,
+                        content=base64.b64encode(data).decode(),
+                        filename=form.cleaned_data["file"].name,
+                        chosen_format=plan.format,
+                        title=f"Import {form.cleaned_data['file'].name}: preview",
+                    )
+        context["form"] = form
+        return TemplateResponse(request, "admin/evidence/source/import.html", context)
+
+    def _commit_import(self, request: HttpRequest):
+        try:
+            data = base64.b64decode(request.POST["content"], validate=True)
+            plan = plan_import(parse(data, request.POST.get("format", "auto")))
+        except (ValueError, UnknownFormat, KeyError):
+            self.message_user(request, "The import could not be read again: upload the file anew.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:evidence_source_import"))
+        filename = request.POST.get("filename", "an upload")[:200]
+        result = commit_import(plan, request.user, provenance=f"Imported from {filename} ({plan.format}) by {request.user}.")
+        self.message_user(
+            request,
+            f"Imported {filename}: {plan.summary()}. {count(len(result.created), 'new draft record')} written, "
+            f"{count(len(result.updated), 'existing record')} filled in.",
+            messages.WARNING if plan.failed else messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:evidence_source_changelist") + "?curation_status__exact=draft")
 
     @admin.display(description="title", ordering="title")
     def short_title(self, source: Source) -> str:

@@ -90,6 +90,40 @@ class SourceFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Source.objects.filter(supporting).values("pk"))
 
 
+SORT_ORDER = {
+    "newest": ["-year", "key"],
+    "oldest": ["year", "key"],
+    "author": ["author_names", "key"],
+    "title": ["title", "key"],
+}
+
+
+@dataclass(frozen=True)
+class SourceSearch:
+    filterset: SourceFilter
+    results: QuerySet  # in the order asked for; empty when a filter value is invalid
+    sort: str
+    errors: list[str]
+    searching: bool
+
+    @property
+    def valid(self) -> bool:
+        return not self.filterset.errors
+
+
+def find_sources(data: QueryDict) -> SourceSearch:
+    """The sources a search asks for, in its order: what the list page shows and the export downloads."""
+    filterset = SourceFilter(data, queryset=Source.objects.all())
+    searching = bool(search.clean_query(data.get("q", "")))
+    sort, sort_error = chosen_sort(data.get("sort", ""), searching)
+    errors = error_messages(filterset) + ([sort_error] if sort_error else [])
+    if filterset.errors:
+        return SourceSearch(filterset, Source.objects.none(), sort, errors, searching)
+    results = filterset.qs.distinct()
+    results = search.by_relevance(results) if sort == "relevance" else results.order_by(*SORT_ORDER[sort])
+    return SourceSearch(filterset, results, sort, errors, searching)
+
+
 # Facet name -> (the field its counts group by, how a value is labelled; compounds are named from the database).
 FACETS = {
     "compound": ("compounds__slug", None),

@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "evidence.context_processors.bibliography",
             ],
         },
     },
@@ -155,3 +156,6 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 
 LOGIN_URL = "admin:login"
+
+# A bibliography import's preview carries the uploaded file (up to 5 MB, base64) back with its commit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024

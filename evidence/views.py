@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from . import filters, overviews, reports, search
-from .filters import SourceFilter
+from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
+from .bibliography.formatted import format_references
+from .bibliography.sources import record_from_source, records_of
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .support import Status, summarise
 from .vocabularies import Stance, StudyDesign
@@ -71,49 +74,38 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
         .prefetch_related(Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source")))
         .order_by("claim__article__title", "claim__start", "claim__pk")
     )
+    record = record_from_source(source)
     context = {
         "source": source,
+        "cite_as": [(STYLE_NAMES[style], format_references([record], style, "html")[0]) for style in STYLE_NAMES],
         "links": [(link, reports.assess_claim(link.claim)) for link in evidence],
         "harms": source.adverse_effect_reports.select_related("effect", "compound").order_by("effect__term"),
     }
     return render(request, "evidence/source_detail.html", context)
 
 
-SORT_ORDER = {
-    "newest": ["-year", "key"],
-    "oldest": ["year", "key"],
-    "author": ["author_names", "key"],
-    "title": ["title", "key"],
-}
 SOURCES_PER_PAGE = 25
 
 
 def source_list(request: HttpRequest) -> HttpResponse:
-    filterset = SourceFilter(request.GET, queryset=Source.objects.all())
-    searching = bool(search.clean_query(request.GET.get("q", "")))
-    sort, sort_error = filters.chosen_sort(request.GET.get("sort", ""), searching)
-    errors = filters.error_messages(filterset) + ([sort_error] if sort_error else [])
-    if filterset.errors:
-        results, facets = Source.objects.none(), {}
-    else:
-        results = filterset.qs.distinct()
-        results = search.by_relevance(results) if sort == "relevance" else results.order_by(*SORT_ORDER[sort])
-        facets = filters.facet_counts(request.GET, Source.objects.all())
-    page = Paginator(results, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    found = filters.find_sources(request.GET)
+    facets = filters.facet_counts(request.GET, Source.objects.all()) if found.valid else {}
+    page = Paginator(found.results, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
     # Authors and compounds for the sources on this page only.
     rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([source.pk for source in page])
     context = {
-        "filterset": filterset,
+        "filterset": found.filterset,
         "page": page,
         "rows": [rows[source.pk] for source in page],
-        "facets": [(filterset.filters[name].label, name, values) for name, values in facets.items()],
+        "facets": [(found.filterset.filters[name].label, name, values) for name, values in facets.items()],
         "active": filters.active_filters(request.GET, facets),
         "kept_facets": [(name, value) for name in filters.FACETS for value in request.GET.getlist(name)],
-        "errors": errors,
-        "sort": sort,
-        "sorts": {key: label for key, label in filters.SORTS.items() if key != "relevance" or searching},
+        "errors": found.errors,
+        "sort": found.sort,
+        "sorts": {key: label for key, label in filters.SORTS.items() if key != "relevance" or found.searching},
+        "export_query": filters.without(request.GET, "page")[1:],
     }
-    return render(request, "evidence/source_list.html", context, status=400 if filterset.errors else 200)
+    return render(request, "evidence/source_list.html", context, status=200 if found.valid else 400)
 
 
 CLAIMS_PER_PAGE = 50
@@ -179,3 +171,43 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
         "stances": Stance.choices,
     }
     return render(request, "evidence/evidence_map.html", context, status=200 if filterset.is_valid() else 400)
+
+
+# --- bibliography downloads: one function, four scopes ------------------------------------------------
+
+
+def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, name: str) -> StreamingHttpResponse:
+    """The sources as a file, streamed so that any number of them downloads in flat memory."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(f"No bibliography format {fmt!r}: use {', '.join(EXPORT_FORMATS)}.")
+    style = request.GET.get("style") or "apa"
+    if style not in STYLE_NAMES:
+        raise Http404(f"No citation style {style!r}: use {', '.join(STYLE_NAMES)}.")
+    export = EXPORT_FORMATS[fmt]
+    response = StreamingHttpResponse(export.write(records_of(sources), style), content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{export.extension}"'
+    return response
+
+
+def source_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    found = filters.find_sources(request.GET)
+    if not found.valid:
+        return HttpResponse("\n".join(found.errors) + "\n", status=400, content_type="text/plain; charset=utf-8")
+    return bibliography_download(request, found.results, fmt, "kratom-evidence-sources")
+
+
+def source_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+    source = get_object_or_404(Source, key=key)
+    return bibliography_download(request, Source.objects.filter(pk=source.pk), fmt, source.key)
+
+
+def claim_sources_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    claim = get_object_or_404(Claim, pk=pk)
+    sources = Source.objects.filter(evidence__claim=claim).distinct().order_by("key")
+    return bibliography_download(request, sources, fmt, f"statement-{claim.pk}-sources")
+
+
+def article_sources_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    article = get_object_or_404(Article, slug=slug)
+    sources = Source.objects.filter(evidence__claim__article=article).distinct().order_by("key")
+    return bibliography_download(request, sources, fmt, f"{article.slug}-sources")

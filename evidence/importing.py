@@ -1,0 +1,354 @@
+"""Bibliography import: plan what each entry would do (new, duplicate, conflict, failed), then commit
+the plan in one transaction. Planning writes nothing, so the same code serves the admin's preview and
+`import_bibliography --dry-run`.
+
+Duplicates are found by DOI, then PMID, then normalised title + year + first author, against the
+database and within the file. A duplicate only fills fields that are empty on the record it matches;
+where both have a value and they differ, the existing (curated) value stays and the difference is
+listed as a conflict.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from . import identifiers
+from .bibliography.records import ParsedFile, PersonName, ReadProblem, SourceRecord
+from .bibliography.sources import source_values
+from .models import Author, Authorship, Source
+from .vocabularies import CurationStatus
+from .wording import count
+
+DOI_INSIDE = re.compile(r"10\.\d{4,9}/\S+")
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_:.\-+/]+$")
+# Fields compared for conflicts, with how two values are made comparable.
+COMPARED_FIELDS = [name for name in source_values(SourceRecord()) if name not in ("provenance",)]
+
+
+class Action(StrEnum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    FAILED = "failed"
+
+
+@dataclass
+class EntryPlan:
+    number: int  # 1-based position among the file's entries
+    line: int | None
+    file_key: str
+    title: str
+    action: Action
+    reason: str = ""
+    record: SourceRecord | None = None
+    existing: Source | None = None  # the database record a duplicate matches
+    earlier: EntryPlan | None = None  # or the earlier entry of the same file it matches
+    fills: dict[str, object] = field(default_factory=dict)
+    conflicts: dict[str, tuple[object, object]] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line}" if self.line else f"entry {self.number}"
+
+
+@dataclass
+class ImportPlan:
+    format: str
+    entries: list[EntryPlan]
+    notes: list[str]
+    warnings: list[ReadProblem]
+
+    def count(self, action: Action) -> int:
+        return sum(entry.action == action for entry in self.entries)
+
+    @property
+    def failed(self) -> bool:
+        return self.count(Action.FAILED) > 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.count(Action.NEW)} new, {count(self.count(Action.DUPLICATE), 'duplicate')}, "
+            f"{count(self.count(Action.CONFLICT), 'conflict')}, {self.count(Action.FAILED)} failed"
+        )
+
+
+# --- identity ------------------------------------------------------------------------------------------
+
+
+def normalised(text: str) -> str:
+    """Case, accents, punctuation and spacing removed: `Kratom: A “Review”` -> `kratom a review`."""
+    letters = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    return " ".join(re.findall(r"[^\W_]+", letters.casefold()))
+
+
+def identities(doi: str, pmid: str, title: str, year, first_family: str) -> list[tuple]:
+    """The keys a record is known by, strongest first."""
+    keys = []
+    if doi:
+        keys.append(("doi", doi.lower()))
+    if pmid:
+        keys.append(("pmid", pmid))
+    if title:
+        keys.append(("title", normalised(title), year, normalised(first_family)))
+    return keys
+
+
+def record_identities(record: SourceRecord) -> list[tuple]:
+    first = record.authors[0].family if record.authors else ""
+    return identities(record.doi, record.pmid, record.title, record.year, first)
+
+
+def same_work(record: SourceRecord, other, matched_by: str) -> bool:
+    """Whether a record and a candidate (a Source, or an earlier record) that share an identity are one work.
+    Different DOIs (or PMIDs) make them different works however alike they are; a match by title alone
+    also needs the volume, issue and pages not to differ (a column's "Editorial" recurs every issue)."""
+    if record.doi and other.doi and record.doi.lower() != other.doi.lower():
+        return False
+    if record.pmid and other.pmid and record.pmid != other.pmid:
+        return False
+    if matched_by == "title":
+        return not any(
+            getattr(record, name) and getattr(other, name) and _comparable(getattr(record, name)) != _comparable(getattr(other, name))
+            for name in ("volume", "issue", "pages")
+        )
+    return True
+
+
+def first_match(record: SourceRecord, index: dict[tuple, list]):
+    """The first candidate, strongest identity first, that is the same work as the record."""
+    for key in record_identities(record):
+        for candidate in index.get(key, []):
+            if same_work(record, candidate.record if isinstance(candidate, EntryPlan) else candidate, key[0]):
+                return candidate
+    return None
+
+
+# --- planning ------------------------------------------------------------------------------------------
+
+
+def plan_import(parsed: ParsedFile) -> ImportPlan:
+    entries = [
+        EntryPlan(0, problem.line, problem.key, "", Action.FAILED, problem.message) for problem in parsed.problems
+    ]
+    cleaned = []
+    for record in parsed.records:
+        problem = validation_problem(record)
+        if problem:
+            entries.append(EntryPlan(0, record.line, record.key, record.title, Action.FAILED, problem, record))
+        else:
+            cleaned.append(record)
+    known = _existing_matches(cleaned)
+    in_file: dict[tuple, list[EntryPlan]] = {}
+    for record in cleaned:
+        entry = EntryPlan(0, record.line, record.key, record.title, Action.NEW, record=record)
+        existing = first_match(record, known)
+        if existing is not None:
+            entry.existing = existing
+            _compare(entry, _current_values(existing), existing.ordered_authors)
+        else:
+            earlier = first_match(record, in_file)
+            if earlier is not None:
+                entry.earlier = earlier
+                _compare(entry, source_values(earlier.record), earlier.record.authors)
+            else:
+                entry.reason = "not in the database"
+                for key in record_identities(record):
+                    in_file.setdefault(key, []).append(entry)
+        entries.append(entry)
+    entries.sort(key=lambda e: (e.line is None, e.line or 0))
+    for number, entry in enumerate(entries, start=1):
+        entry.number = number
+    return ImportPlan(parsed.format, entries, list(parsed.notes), list(parsed.warnings))
+
+
+def validation_problem(record: SourceRecord) -> str:
+    """Why a record cannot become a Source (a missing title, a malformed DOI, a value too long), or ""."""
+    if not record.title.strip():
+        return "no title"
+    _tidy_urls(record)
+    found = DOI_INSIDE.search(record.doi)
+    if found:  # a DOI given as a link, e.g. http://doi.acm.org/10.1145/…
+        record.doi = found.group(0)
+    source = Source(key="checked", **source_values(record))
+    try:
+        source.normalize_identifiers()
+        source.clean_fields(exclude=["key", "author_names"])
+    except ValidationError as error:
+        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+    if any(len(name.family) > 300 or len(name.given) > 200 for name in record.authors):
+        return "an author name is longer than 300 characters"
+    # Store what validation normalised (DOI in lower case, PMID digits), so comparisons see the same.
+    record.doi, record.pmid, record.pmcid = source.doi, source.pmid, source.pmcid
+    return ""
+
+
+def _tidy_urls(record: SourceRecord) -> None:
+    """Mendeley and others put several URLs in one field: keep the first as the URL and the rest, not
+    lost, in the provenance."""
+    urls = record.url.split()
+    if len(urls) > 1:
+        record.url = urls[0]
+        record.provenance = "\n".join(filter(None, [record.provenance, "Also at: " + " ".join(urls[1:])]))
+
+
+def _existing_matches(records: list[SourceRecord]) -> dict[tuple, list[Source]]:
+    """The database's sources that share an identity with any record, by identity: a fixed number of queries."""
+    dois = {r.doi.lower() for r in records if r.doi}
+    pmids = {r.pmid for r in records if r.pmid}
+    years = {r.year for r in records}
+    same_year = Q(year__in=[year for year in years if year])
+    if None in years:
+        same_year |= Q(year__isnull=True)
+    candidates = Source.objects.with_authors().filter(Q(doi__in=dois) | Q(pmid__in=pmids) | same_year)
+    wanted = {key for record in records for key in record_identities(record)}
+    known: dict[tuple, list[Source]] = {}
+    for source in candidates.order_by("pk"):
+        first = source.ordered_authors[0].family if source.ordered_authors else ""
+        for key in identities(source.doi, source.pmid, source.title, source.year, first):
+            if key in wanted:
+                known.setdefault(key, []).append(source)
+    return known
+
+
+def _current_values(source: Source) -> dict:
+    return {name: getattr(source, name) for name in COMPARED_FIELDS}
+
+
+def _compare(entry: EntryPlan, current: dict, current_authors: list) -> None:
+    """Fill what is empty; list what differs; never overwrite."""
+    incoming = source_values(entry.record)
+    for name in COMPARED_FIELDS:
+        theirs, ours = incoming[name], current[name]
+        if theirs in ("", None):
+            continue
+        if ours in ("", None):
+            entry.fills[name] = theirs
+        elif _comparable(ours) != _comparable(theirs):
+            entry.conflicts[name] = (ours, theirs)
+    names = [(a.family, a.given) for a in current_authors]
+    incoming_names = [(n.family, n.given) for n in entry.record.authors]
+    if incoming_names and not names:
+        entry.fills["authors"] = entry.record.authors
+    elif incoming_names and [normalised(f) for f, _ in incoming_names] != [normalised(f) for f, _ in names]:
+        entry.conflicts["authors"] = ("; ".join(f for f, _ in names), "; ".join(f for f, _ in incoming_names))
+    target = entry.existing.key if entry.existing else f"the entry at {entry.earlier.where} of this file"
+    entry.action = Action.CONFLICT if entry.conflicts else Action.DUPLICATE
+    filled = f"; fills {', '.join(entry.fills)}" if entry.fills else ""
+    differs = f"; differs in {', '.join(entry.conflicts)} (kept as is)" if entry.conflicts else ""
+    entry.reason = f"same work as {target}{filled}{differs}"
+
+
+def _comparable(value) -> str:
+    return normalised(str(value)) if isinstance(value, str) else str(value)
+
+
+# --- committing ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: list[Source]
+    updated: list[Source]
+
+
+def commit_import(plan: ImportPlan, user=None, provenance: str = "") -> ImportResult:
+    """Write the plan: all of it or (on any error) nothing. Entries that failed are skipped, not written."""
+    with transaction.atomic():
+        authors = _authors_for(plan)
+        taken = set(Source.objects.values_list("key", flat=True))
+        created, updated = [], []
+        new_sources: dict[int, Source] = {}
+        for entry in plan.entries:
+            if entry.action == Action.NEW:
+                source = _create(entry.record, authors, taken, user, provenance)
+                new_sources[id(entry)] = source
+                created.append(source)
+        for entry in plan.entries:
+            if entry.action in (Action.DUPLICATE, Action.CONFLICT) and entry.fills:
+                target = entry.existing or new_sources[id(entry.earlier)]
+                _fill(target, entry.fills, authors, user)
+                if entry.existing:
+                    updated.append(target)
+    return ImportResult(created, updated)
+
+
+def _authors_for(plan: ImportPlan) -> dict[tuple[str, str], Author]:
+    """Every author the plan names, reused when they exist, created (in bulk) when not."""
+    names: dict[tuple[str, str], PersonName] = {}
+    for entry in plan.entries:
+        people = entry.record.authors if entry.action == Action.NEW else entry.fills.get("authors", [])
+        for name in people:
+            names.setdefault((name.family, name.given), name)
+    existing = {}
+    families = {family for family, _ in names}
+    for author in Author.objects.filter(family__in=families):
+        existing[(author.family, author.given)] = author
+    missing = [
+        Author(family=family, given=given, is_organization=name.is_organization)
+        for (family, given), name in names.items()
+        if (family, given) not in existing
+    ]
+    Author.objects.bulk_create(missing)
+    existing.update({(a.family, a.given): a for a in Author.objects.filter(family__in=families)})
+    return existing
+
+
+def _create(record: SourceRecord, authors: dict, taken: set[str], user, provenance: str) -> Source:
+    values = source_values(record)
+    values["provenance"] = "\n".join(filter(None, [record.provenance, provenance]))
+    key = record.key if _usable_key(record.key, taken) else None
+    if key is None:
+        first = record.authors[0].family if record.authors else (record.title.split() or ["Anon"])[0]
+        key = identifiers.unique_key(identifiers.key_stem(first, record.year), taken)
+    taken.add(key)
+    people = [authors[(name.family, name.given)] for name in record.authors]
+    source = Source.objects.create(
+        key=key,
+        curation_status=CurationStatus.DRAFT,
+        author_names="; ".join(str(person) for person in people),
+        created_by=user,
+        updated_by=user,
+        **{name: value for name, value in values.items() if name != "provenance"},
+        provenance=values["provenance"],
+    )
+    Authorship.objects.bulk_create(
+        Authorship(source=source, author=person, position=position) for position, person in enumerate(people, start=1)
+    )
+    return source
+
+
+def _usable_key(key: str, taken: set[str]) -> bool:
+    max_length = Source._meta.get_field("key").max_length
+    return bool(key) and len(key) <= max_length and KEY_PATTERN.match(key) is not None and key not in taken
+
+
+def _fill(source: Source, fills: dict, authors: dict, user) -> None:
+    for name, value in fills.items():
+        if name != "authors" and getattr(source, name) in ("", None):
+            setattr(source, name, value)
+    source.updated_by = user
+    source.save()
+    if "authors" in fills and not source.authorships.exists():
+        Authorship.objects.bulk_create(
+            Authorship(source=source, author=authors[(n.family, n.given)], position=position)
+            for position, n in enumerate(fills["authors"], start=1)
+        )
+        source.refresh_author_names()
+
+
+def report_lines(plan: ImportPlan) -> list[str]:
+    """The plan as lines of text, one per entry, then the file's notes and warnings and the summary."""
+    lines = [
+        f"{entry.where:>12}  {entry.action.value:<9}  {entry.file_key or '-'}: {entry.title[:70] or '(no title)'}"
+        + (f"\n{'':>14}{entry.reason}" if entry.reason else "")
+        for entry in plan.entries
+    ]
+    lines += [f"note: {note}" for note in plan.notes]
+    lines += [f"warning: {warning}" for warning in plan.warnings]
+    return [*lines, plan.summary()]

@@ -1,0 +1,61 @@
+"""A curator imports a Zotero BibTeX file and a PubMed file through preview and commit; a researcher
+downloads the filtered sources."""
+import re
+from pathlib import Path
+
+from django.conf import settings
+from playwright.sync_api import expect
+
+from .conftest import screenshot
+from .test_curation import log_in
+
+PUBMED = Path(settings.SHARED_DATA_DIR) / "realworld/medline/asreview-citation-file-formatting___baseline_pubmed.ris"
+ZOTERO_RIS = Path(settings.SHARED_DATA_DIR) / "realworld/ris/asreview-citation-file-formatting___baseline_zotero.ris"
+
+
+def import_file(page, site, path: Path, expected_summary: str):
+    page.goto(f"{site}/admin/evidence/source/")
+    page.get_by_role("link", name="Import a bibliography").click()
+    page.get_by_label("Bibliography file").set_input_files(str(path))
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_role("heading", name=re.compile("What importing this"))).to_be_visible()
+    expect(page.locator(".import-preview")).to_contain_text(expected_summary)
+    rows = page.locator("#import-entries tbody tr")
+    expect(rows).not_to_have_count(0)
+    return rows
+
+
+def test_a_curator_previews_and_commits_a_pubmed_file_then_a_ris_file(page, site):
+    log_in(page, site)
+    rows = import_file(page, site, PUBMED, "50 new, 0 duplicates, 0 conflicts, 0 failed.")
+    expect(rows).to_have_count(50)
+    screenshot(page, "admin-import-preview")
+    page.get_by_role("button", name=re.compile("^Import: write")).click()
+    expect(page.locator(".messagelist")).to_contain_text("50 new draft records written")
+    screenshot(page, "admin-import-done")
+
+    # The same file again: everything is recognised, nothing would be written twice.
+    import_file(page, site, PUBMED, "0 new, 50 duplicates, 0 conflicts, 0 failed.")
+
+    rows = import_file(page, site, ZOTERO_RIS, "9 new, 0 duplicates, 0 conflicts, 1 failed.")
+    failed = page.locator("#import-entries tr.import-failed")
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("issue: Ensure this value has at most 50 characters")
+    screenshot(page, "admin-import-ris-preview")
+    assert page.csp_violations == []
+
+
+def test_a_researcher_downloads_the_filtered_sources(page, site):
+    page.goto(f"{site}/sources/?q=abuse&design=animal-study")
+    expect(page.locator("#results-heading")).to_have_text("2 sources")
+    exports = page.get_by_role("navigation", name="Download these sources")
+    with page.expect_download() as info:
+        exports.get_by_role("link", name="BibTeX").click()
+    download = info.value
+    assert download.suggested_filename == "kratom-evidence-sources.bib"
+    text = Path(download.path()).read_text()
+    assert re.findall(r"^@\w+\{([^,]+),", text, re.MULTILINE) == ["Hemby2018", "Yue2018"]
+    with page.expect_download() as info:
+        exports.get_by_role("link", name="Vancouver (text)").click()
+    assert Path(info.value.path()).read_text().startswith("1. Hemby SE")
+    screenshot(page, "sources-with-downloads")
