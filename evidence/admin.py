@@ -3,12 +3,24 @@ from __future__ import annotations
 
 import base64
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from simple_history.admin import SimpleHistoryAdmin
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
+from django.forms import (
+    ChoiceField,
+    FileField,
+    Form,
+    HiddenInput,
+    IntegerField,
+    ModelChoiceField,
+    ModelForm,
+    Textarea,
+    TextInput,
+)
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -62,19 +74,20 @@ EXPORT_ACTIONS = [export_action(fmt, label) for fmt, label in [
 
 
 class BibliographyUploadForm(Form):
-    file = FileField(label="Bibliography file", help_text="BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed MEDLINE (.nbib, .txt), up to 5 MB.")
+    file = FileField(label="Bibliography file", help_text="BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed MEDLINE (.nbib, .txt).")
     format = ChoiceField(
         choices=[("auto", "Tell from the content"), *IMPORT_LABELS.items()], initial="auto", label="Format"
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(f"The file is {upload.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}. Split it.")
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,}. Split it into smaller files."
+            )
         return upload
 
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 @admin.action(description="Mark selected as reviewed", permissions=["change"])
@@ -114,6 +127,55 @@ class RowAutocompleteSelect(AutocompleteSelect):
         return [(None, options, 0)]
 
 
+class VersionedForm(ModelForm):
+    """Optimistic locking: the form carries the version it was drawn from, and saving over a newer one
+    is refused with what differs, instead of silently overwriting another curator's edit."""
+
+    drawn_version = IntegerField(widget=HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["drawn_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        drawn_from = cleaned.get("drawn_version")
+        if not self.instance.pk or drawn_from is None:
+            return cleaned
+        # Locked until this request's transaction ends (the admin's views are atomic), so two saves of
+        # the same version cannot both pass.
+        current = type(self.instance).objects.select_for_update().filter(pk=self.instance.pk).first()
+        if current is not None and current.version != drawn_from:
+            raise ValidationError(stale_message(current, drawn_from, [f for f in self.changed_data if f != "drawn_version"]))
+        return cleaned
+
+
+def stale_message(current, drawn_from: int, your_changes: list[str]) -> str:
+    latest = current.history.first()
+    who = f"{latest.history_user} " if latest and latest.history_user else "Someone "
+    when = f"at {latest.history_date:%Y-%m-%d %H:%M} UTC " if latest else ""
+    meanwhile = _changed_since(current, drawn_from)
+    if meanwhile:
+        what = f"; they changed: {', '.join(meanwhile)}"
+    else:  # no history of the version you started from: say where the saved record and your form differ
+        what = f"; the saved record now differs from your form in: {', '.join(your_changes)}" if your_changes else ""
+    return (
+        f"{who}saved this record {when}while you were editing it (version {drawn_from} → {current.version})"
+        + what
+        + ". Nothing of yours was saved: reload the page to see their version, then make your changes again."
+    )
+
+
+def _changed_since(current, drawn_from: int) -> list[str]:
+    """Names of the fields changed between the version the form was drawn from and now, from the history."""
+    versions = {record.version: record for record in current.history.filter(version__gte=drawn_from)}
+    old, new = versions.get(drawn_from), versions.get(current.version)
+    if old is None or new is None:
+        return []
+    return [change.field for change in new.diff_against(old).changes if change.field != "version"]
+
+
 class PrefetchedRowsInline:
     """Inline rows come with their related objects, so an edit page costs as many queries for 2 rows as for 200."""
 
@@ -151,6 +213,7 @@ class AuthorshipInline(PrefetchedRowsInline, admin.TabularInline):
 
 
 class AdverseEffectReportInline(PrefetchedRowsInline, admin.StackedInline):
+    form = VersionedForm
     model = AdverseEffectReport
     extra = 0
     autocomplete_fields = ["effect", "compound"]
@@ -158,6 +221,7 @@ class AdverseEffectReportInline(PrefetchedRowsInline, admin.StackedInline):
 
 
 class EvidenceOfSourceInline(PrefetchedRowsInline, admin.TabularInline):
+    form = VersionedForm
     model = Evidence
     extra = 0
     fields = ["claim", "stance", "finding", "curation_status"]
@@ -166,6 +230,7 @@ class EvidenceOfSourceInline(PrefetchedRowsInline, admin.TabularInline):
 
 
 class EvidenceOfClaimInline(PrefetchedRowsInline, admin.StackedInline):
+    form = VersionedForm
     model = Evidence
     extra = 1
     fields = [("source", "stance", "curation_status"), "finding", ("locator", "quote")]
@@ -205,7 +270,7 @@ class AuthorAdmin(admin.ModelAdmin):
         return author.source_count
 
 
-class SourceForm(ModelForm):
+class SourceForm(VersionedForm):
     class Meta:
         widgets = {
             "title": Textarea(attrs={"rows": 2, "cols": 100}),
@@ -216,7 +281,7 @@ class SourceForm(ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
+class SourceAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
     ordering = ["key"]  # annotated querysets lose the model's default order
     list_display = [
         "key",
@@ -230,7 +295,7 @@ class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
         "evidence_count",
     ]
     list_filter = ["curation_status", "study_design", "population", "retraction_status", "entry_type", "compounds"]
-    search_fields = ["key", "title", "doi", "pmid", "authorships__author__family", "keywords"]
+    search_fields = ["key", "title", "doi", "pmid", "authorships__author__family", "keywords", "provenance"]
     autocomplete_fields = ["compounds"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     form = SourceForm
@@ -239,7 +304,7 @@ class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["key", "entry_type", "title", "year", "month"]}),
+        (None, {"fields": ["key", "entry_type", "title", "year", "month", "drawn_version"]}),
         (
             "Publication",
             {"fields": ["container_title", ("volume", "issue", "pages"), ("publisher", "place"), "report_type", "howpublished"]},
@@ -301,10 +366,10 @@ class SourceAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
         self.message_user(
             request,
             f"Imported {filename}: {plan.summary()}. {count(len(result.created), 'new draft record')} written, "
-            f"{count(len(result.updated), 'existing record')} filled in.",
+            f"{count(len(result.updated), 'existing record')} filled in. Batch {result.batch}: the list below.",
             messages.WARNING if plan.failed else messages.SUCCESS,
         )
-        return HttpResponseRedirect(reverse("admin:evidence_source_changelist") + "?curation_status__exact=draft")
+        return HttpResponseRedirect(reverse("admin:evidence_source_changelist") + f"?q={result.batch}")
 
     @admin.display(description="title", ordering="title")
     def short_title(self, source: Source) -> str:
@@ -413,7 +478,8 @@ class LinkSourceForm(Form):
 
 
 @admin.register(Claim)
-class ClaimAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
+class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
+    form = VersionedForm
     ordering = ["article", "start"]  # annotated querysets lose the model's default order
     list_display = ["short_text", "article", "start", "category", "checkworthy", "evidence_count"]
     list_filter = ["category", "checkworthy", "article", "compounds"]
@@ -475,7 +541,8 @@ class ClaimAdmin(RecordsWhoAddsEvidence, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(SimpleHistoryAdmin):
+    form = VersionedForm
     list_display = ["claim", "source", "stance", "curation_status", "added_by", "updated_at"]
     list_filter = ["stance", "curation_status", "source__study_design", "claim__article"]
     search_fields = ["finding", "source__key", "source__title", "claim__text"]
@@ -507,7 +574,8 @@ class AdverseEffectAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdverseEffectReport)
-class AdverseEffectReportAdmin(admin.ModelAdmin):
+class AdverseEffectReportAdmin(SimpleHistoryAdmin):
+    form = VersionedForm
     list_display = ["effect", "compound", "source", "setting", "cases", "severity", "causality"]
     list_filter = ["setting", "severity", "causality", "compound", "effect__system_organ_class"]
     search_fields = ["effect__term", "source__key", "source__title", "notes"]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class EvidenceConfig(AppConfig):
@@ -8,3 +9,15 @@ class EvidenceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401 - connects the receivers
+
+        post_migrate.connect(keep_search_index, sender=self)
+
+
+def keep_search_index(sender, using: str, **kwargs) -> None:
+    from django.db import connections
+
+    from .search import ensure_sqlite_index
+
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        ensure_sqlite_index(connection)

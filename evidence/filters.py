@@ -113,7 +113,7 @@ class SourceSearch:
 
 def find_sources(data: QueryDict) -> SourceSearch:
     """The sources a search asks for, in its order: what the list page shows and the export downloads."""
-    filterset = SourceFilter(data, queryset=Source.objects.all())
+    filterset = SourceFilter(data, queryset=Source.objects.public())
     searching = bool(search.clean_query(data.get("q", "")))
     sort, sort_error = chosen_sort(data.get("sort", ""), searching)
     errors = error_messages(filterset) + ([sort_error] if sort_error else [])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -25,6 +26,8 @@ from .models import Author, Authorship, Source
 from .vocabularies import CurationStatus
 from .wording import count
 
+# The largest consortium papers list about 3,000 authors; a longer list is an error in the file.
+MAX_AUTHORS = 5_000
 DOI_INSIDE = re.compile(r"10\.\d{4,9}/\S+")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_:.\-+/]+$")
 # Fields compared for conflicts, with how two values are made comparable.
@@ -181,6 +184,8 @@ def validation_problem(record: SourceRecord) -> str:
         source.clean_fields(exclude=["key", "author_names"])
     except ValidationError as error:
         return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
+    if len(record.authors) > MAX_AUTHORS:
+        return f"{len(record.authors):,} authors: more than the {MAX_AUTHORS:,} a record may have"
     if any(len(name.family) > 300 or len(name.given) > 200 for name in record.authors):
         return "an author name is longer than 300 characters"
     # Store what validation normalised (DOI in lower case, PMID digits), so comparisons see the same.
@@ -255,10 +260,13 @@ def _comparable(value) -> str:
 class ImportResult:
     created: list[Source]
     updated: list[Source]
+    batch: str  # in every record's provenance and history, so one import can be found as a whole
 
 
 def commit_import(plan: ImportPlan, user=None, provenance: str = "") -> ImportResult:
     """Write the plan: all of it or (on any error) nothing. Entries that failed are skipped, not written."""
+    batch = f"import-{uuid.uuid4().hex[:10]}"
+    provenance = f"{provenance} ({batch})".strip()
     with transaction.atomic():
         authors = _authors_for(plan)
         taken = set(Source.objects.values_list("key", flat=True))
@@ -266,16 +274,16 @@ def commit_import(plan: ImportPlan, user=None, provenance: str = "") -> ImportRe
         new_sources: dict[int, Source] = {}
         for entry in plan.entries:
             if entry.action == Action.NEW:
-                source = _create(entry.record, authors, taken, user, provenance)
+                source = _create(entry.record, authors, taken, user, provenance, batch)
                 new_sources[id(entry)] = source
                 created.append(source)
         for entry in plan.entries:
             if entry.action in (Action.DUPLICATE, Action.CONFLICT) and entry.fills:
                 target = entry.existing or new_sources[id(entry.earlier)]
-                _fill(target, entry.fills, authors, user)
+                _fill(target, entry.fills, authors, user, batch)
                 if entry.existing:
                     updated.append(target)
-    return ImportResult(created, updated)
+    return ImportResult(created, updated, batch)
 
 
 def _authors_for(plan: ImportPlan) -> dict[tuple[str, str], Author]:
@@ -299,7 +307,7 @@ def _authors_for(plan: ImportPlan) -> dict[tuple[str, str], Author]:
     return existing
 
 
-def _create(record: SourceRecord, authors: dict, taken: set[str], user, provenance: str) -> Source:
+def _create(record: SourceRecord, authors: dict, taken: set[str], user, provenance: str, batch: str) -> Source:
     values = source_values(record)
     values["provenance"] = "\n".join(filter(None, [record.provenance, provenance]))
     key = record.key if _usable_key(record.key, taken) else None
@@ -308,15 +316,16 @@ def _create(record: SourceRecord, authors: dict, taken: set[str], user, provenan
         key = identifiers.unique_key(identifiers.key_stem(first, record.year), taken)
     taken.add(key)
     people = [authors[(name.family, name.given)] for name in record.authors]
-    source = Source.objects.create(
+    source = Source(
         key=key,
         curation_status=CurationStatus.DRAFT,
         author_names="; ".join(str(person) for person in people),
         created_by=user,
         updated_by=user,
-        **{name: value for name, value in values.items() if name != "provenance"},
-        provenance=values["provenance"],
+        **values,
     )
+    source._change_reason = batch  # the history record says which import made it
+    source.save()
     Authorship.objects.bulk_create(
         Authorship(source=source, author=person, position=position) for position, person in enumerate(people, start=1)
     )
@@ -328,11 +337,12 @@ def _usable_key(key: str, taken: set[str]) -> bool:
     return bool(key) and len(key) <= max_length and KEY_PATTERN.match(key) is not None and key not in taken
 
 
-def _fill(source: Source, fills: dict, authors: dict, user) -> None:
+def _fill(source: Source, fills: dict, authors: dict, user, batch: str) -> None:
     for name, value in fills.items():
         if name != "authors" and getattr(source, name) in ("", None):
             setattr(source, name, value)
     source.updated_by = user
+    source._change_reason = batch
     source.save()
     if "authors" in fills and not source.authorships.exists():
         Authorship.objects.bulk_create(

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from simple_history.models import HistoricalRecords
+
 from . import identifiers
 from .querysets import AdverseEffectReportQuerySet, ClaimManager, NaturalKeyManager, SourceManager
 from .vocabularies import (
@@ -123,7 +125,22 @@ class Author(models.Model):
         return f"{self.family} {initials}"
 
 
-class Source(models.Model):
+class Versioned(models.Model):
+    """A record curators edit: every save bumps `version` (so a stale form can be refused, see
+    admin.VersionedForm) and is kept in its history (who, when, what; revertible in the admin)."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+class Source(Versioned):
     key = models.CharField(
         "citation key",
         max_length=identifiers.KEY_MAX_LENGTH,
@@ -195,6 +212,7 @@ class Source(models.Model):
     )
 
     objects = SourceManager()
+    history = HistoricalRecords(excluded_fields=["author_names"])
 
     class Meta:
         ordering = ["key"]
@@ -329,7 +347,7 @@ class Article(models.Model):
         return reverse("evidence:article", args=[self.slug])
 
 
-class Claim(models.Model):
+class Claim(Versioned):
     """A statement, usually a sentence of an article, located there by its character span."""
 
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.CASCADE, related_name="claims")
@@ -347,6 +365,7 @@ class Claim(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClaimManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["article", "start", "pk"]
@@ -414,7 +433,7 @@ class EvidenceManager(models.Manager):
         )
 
 
-class Evidence(models.Model):
+class Evidence(Versioned):
     """What one source says about one claim."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
@@ -431,6 +450,7 @@ class Evidence(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EvidenceManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "evidence"
@@ -486,7 +506,7 @@ class AdverseEffectReportManager(models.Manager.from_queryset(AdverseEffectRepor
         )
 
 
-class AdverseEffectReport(models.Model):
+class AdverseEffectReport(Versioned):
     """A source reporting an adverse effect of a compound."""
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="adverse_effect_reports")
@@ -505,6 +525,7 @@ class AdverseEffectReport(models.Model):
     notes = models.TextField(blank=True)
 
     objects = AdverseEffectReportManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["effect__term", "source__key"]

@@ -1,6 +1,7 @@
 """Reads of the evidence base, as chainable QuerySet methods, one per kind of page where it helps."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, F, Max, Prefetch, Sum, Value, When
 
@@ -30,6 +31,11 @@ class SourceQuerySet(models.QuerySet):
 
     def reviewed(self) -> SourceQuerySet:
         return self.filter(curation_status="reviewed")
+
+    def public(self) -> SourceQuerySet:
+        """What readers see: every source, drafts marked as such (PUBLIC_DRAFTS=mark, the default), or
+        only reviewed ones (PUBLIC_DRAFTS=hide)."""
+        return self.reviewed() if settings.PUBLIC_DRAFTS == "hide" else self.all()
 
 
 class SourceManager(NaturalKeyManager.from_queryset(SourceQuerySet)):

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .exports import csv_text, markdown_escape
 from .models import Article, Claim, Evidence
 from .support import FLAGGED, Assessment, Link, Status, assess, summarise
-from .vocabularies import RetractionStatus
+from .vocabularies import CurationStatus, RetractionStatus
+from .wording import count
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,17 @@ class ArticleReport:
         return [s for s in self.statements if not s.anchored]
 
 
-def assess_claim(claim: Claim) -> Assessment:
-    """The claim's status from its (prefetched) evidence links and their sources."""
-    links = [link_of(evidence) for evidence in claim.evidence.all()]
-    return assess(claim.category, claim.checkworthy, links, claim.curator_note)
+def assess_claim(claim: Claim, include_drafts: bool = False) -> Assessment:
+    """The claim's status from its (prefetched) evidence links and their sources. Only reviewed links
+    count unless include_drafts: a link a curator has not checked yet cannot support or flag anything."""
+    evidence = list(claim.evidence.all())
+    counted = [e for e in evidence if include_drafts or e.curation_status == CurationStatus.REVIEWED]
+    assessment = assess(claim.category, claim.checkworthy, [link_of(e) for e in counted], claim.curator_note)
+    drafts = len(evidence) - len(counted)
+    if drafts and claim.checkworthy:
+        note = f"{count(drafts, 'draft evidence link')} not counted until reviewed."
+        assessment = replace(assessment, reasons=(*assessment.reasons, note))
+    return assessment
 
 
 def link_of(evidence: Evidence) -> Link:
@@ -69,12 +77,12 @@ def link_of(evidence: Evidence) -> Link:
     )
 
 
-def statement_of(claim: Claim) -> Statement:
-    return Statement(claim, assess_claim(claim), list(claim.evidence.all()))
+def statement_of(claim: Claim, include_drafts: bool = False) -> Statement:
+    return Statement(claim, assess_claim(claim, include_drafts), list(claim.evidence.all()))
 
 
-def build_report(article: Article, claims: Iterable[Claim]) -> ArticleReport:
-    return ArticleReport(article, [statement_of(claim) for claim in claims])
+def build_report(article: Article, claims: Iterable[Claim], include_drafts: bool = False) -> ArticleReport:
+    return ArticleReport(article, [statement_of(claim, include_drafts) for claim in claims])
 
 
 def reports_by_article(articles: Iterable[Article], claims: Iterable[Claim]) -> list[ArticleReport]:

@@ -29,6 +29,40 @@ SEARCH_TERM = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
 MAX_QUERY_LENGTH = 500
 
 
+_COLUMNS = ", ".join(SEARCHED_COLUMNS)
+_NEW = ", ".join(f"new.{column}" for column in SEARCHED_COLUMNS)
+_OLD = ", ".join(f"old.{column}" for column in SEARCHED_COLUMNS)
+SQLITE_TRIGGERS = {
+    f"{FTS_TABLE}_insert": f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON evidence_source BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) VALUES (new.id, {_NEW}); END",
+    f"{FTS_TABLE}_delete": f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON evidence_source BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLUMNS}) VALUES ('delete', old.id, {_OLD}); END",
+    f"{FTS_TABLE}_update": f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE ON evidence_source BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLUMNS}) VALUES ('delete', old.id, {_OLD}); "
+    f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) VALUES (new.id, {_NEW}); END",
+}
+
+
+def ensure_sqlite_index(connection) -> bool:
+    """Recreate the FTS5 triggers if SQLite dropped them, and rebuild the index; True if it had to.
+
+    SQLite cannot alter most columns in place, so a migration that changes evidence_source rebuilds the
+    table, and its triggers go with the old one (0005 did exactly that). Run after every migrate.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = %s", [FTS_TABLE])
+        if cursor.fetchone() is None:  # before migration 0004
+            return False
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'evidence_source'")
+        present = {row[0] for row in cursor.fetchall()}
+        missing = [sql for name, sql in SQLITE_TRIGGERS.items() if name not in present]
+        for sql in missing:
+            cursor.execute(sql)
+        if missing:
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    return bool(missing)
+
+
 def clean_query(q: str) -> str:
     """What a search box sends, made safe: no NUL bytes (PostgreSQL refuses them), bounded length."""
     return q.replace("\x00", " ").strip()[:MAX_QUERY_LENGTH]

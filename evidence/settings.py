@@ -6,6 +6,7 @@ development site on SQLite. Production sets DEBUG=0, SECRET_KEY and DATABASE_URL
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    "simple_history",
+    "axes",
     "evidence",
 ]
 
@@ -74,7 +77,21 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it counts failed logins and locks out further attempts.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login attempts are rate-limited: after AXES_FAILURE_LIMIT failures for one username from one address,
+# that pair is locked out for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 ROOT_URLCONF = "evidence.urls"
 WSGI_APPLICATION = "evidence.wsgi.application"
@@ -155,7 +172,31 @@ SECURE_CSP = {
 }
 X_FRAME_OPTIONS = "DENY"
 
+# The admin's address: moving it off /admin/ keeps most password-guessing bots away.
+ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"
+
+# Production (DEBUG=0): HTTPS only, secure cookies, HSTS. Behind a TLS-terminating proxy set
+# SECURE_PROXY_SSL_HEADER=1 so Django trusts its X-Forwarded-Proto header.
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if env_bool("SECURE_PROXY_SSL_HEADER", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+
 LOGIN_URL = "admin:login"
 
-# A bibliography import's preview carries the uploaded file (up to 5 MB, base64) back with its commit.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+# Draft sources (imported, not yet checked by a curator) on public pages: "mark" shows them labelled
+# "draft", "hide" leaves them out of lists, pages and downloads until they are reviewed.
+PUBLIC_DRAFTS = os.environ.get("PUBLIC_DRAFTS", "mark")
+if PUBLIC_DRAFTS not in ("mark", "hide"):
+    raise ImproperlyConfigured(f"PUBLIC_DRAFTS must be mark or hide, not {PUBLIC_DRAFTS!r}.")
+
+# The largest bibliography a curator may upload; the import preview carries the file (base64, 4/3 of its
+# size) back with its commit, so a request may be that much larger.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES * 3 // 2 + 1024 * 1024

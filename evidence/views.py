@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from . import filters, overviews, reports, search
 from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
@@ -25,8 +26,9 @@ REPORT_FORMATS = {
 }
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    sources = Source.objects.all()
+    sources = Source.objects.public()
     articles = Article.objects.order_by("title")
     context = {
         "counts": {"sources": sources.count(), "claims": Claim.objects.count(), "evidence": Evidence.objects.count()},
@@ -40,13 +42,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/home.html", context)
 
 
-def article_report_for(slug: str) -> reports.ArticleReport:
+def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
+    """The article's flags; `?drafts=include` also counts evidence links not reviewed yet."""
     article = get_object_or_404(Article, slug=slug)
-    return reports.build_report(article, Claim.objects.for_review().filter(article=article))
+    include_drafts = request.GET.get("drafts") == "include"
+    return reports.build_report(article, Claim.objects.for_review().filter(article=article), include_drafts)
 
 
+@require_safe
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
-    report = article_report_for(slug)
+    report = article_report_for(request, slug)
     context = {
         "report": report,
         "article": report.article,
@@ -57,17 +62,19 @@ def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "evidence/article_review.html", context)
 
 
+@require_safe
 def article_report(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in REPORT_FORMATS:
         raise Http404(f"No report format {fmt!r}: use md, csv or json.")
     render_report, content_type = REPORT_FORMATS[fmt]
-    response = HttpResponse(render_report(article_report_for(slug)), content_type=content_type)
+    response = HttpResponse(render_report(article_report_for(request, slug)), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{slug}-flags.{fmt}"'
     return response
 
 
+@require_safe
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
-    source = get_object_or_404(Source.objects.with_authors().prefetch_related("compounds"), key=key)
+    source = get_object_or_404(Source.objects.public().with_authors().prefetch_related("compounds"), key=key)
     # Each linked claim comes with all its evidence, so its status can be shown beside this source's stance.
     evidence = (
         source.evidence.select_related("claim__article")
@@ -87,9 +94,10 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
 SOURCES_PER_PAGE = 25
 
 
+@require_safe
 def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
-    facets = filters.facet_counts(request.GET, Source.objects.all()) if found.valid else {}
+    facets = filters.facet_counts(request.GET, Source.objects.public()) if found.valid else {}
     page = Paginator(found.results, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
     # Authors and compounds for the sources on this page only.
     rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([source.pk for source in page])
@@ -111,6 +119,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 CLAIMS_PER_PAGE = 50
 
 
+@require_safe
 def claim_list(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
     if filterset.is_valid():
@@ -128,6 +137,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/claim_list.html", context, status=200 if filterset.is_valid() else 400)
 
 
+@require_safe
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
     statement = reports.statement_of(claim)
@@ -143,6 +153,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evidence/claim_detail.html", context)
 
 
+@require_safe
 def adverse_effects(request: HttpRequest) -> HttpResponse:
     compounds = dict(Compound.objects.values_list("slug", "name"))
     matrix = overviews.harm_matrix(
@@ -156,6 +167,7 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/adverse_effects.html", context)
 
 
+@require_safe
 def evidence_map(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.filter(checkworthy=True))
     statements = []
@@ -189,6 +201,7 @@ def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, nam
     return response
 
 
+@require_safe
 def source_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     found = filters.find_sources(request.GET)
     if not found.valid:
@@ -196,18 +209,21 @@ def source_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return bibliography_download(request, found.results, fmt, "kratom-evidence-sources")
 
 
+@require_safe
 def source_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
-    source = get_object_or_404(Source, key=key)
+    source = get_object_or_404(Source.objects.public(), key=key)
     return bibliography_download(request, Source.objects.filter(pk=source.pk), fmt, source.key)
 
 
+@require_safe
 def claim_sources_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     claim = get_object_or_404(Claim, pk=pk)
-    sources = Source.objects.filter(evidence__claim=claim).distinct().order_by("key")
+    sources = Source.objects.public().filter(evidence__claim=claim).distinct().order_by("key")
     return bibliography_download(request, sources, fmt, f"statement-{claim.pk}-sources")
 
 
+@require_safe
 def article_sources_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    sources = Source.objects.filter(evidence__claim__article=article).distinct().order_by("key")
+    sources = Source.objects.public().filter(evidence__claim__article=article).distinct().order_by("key")
     return bibliography_download(request, sources, fmt, f"{article.slug}-sources")

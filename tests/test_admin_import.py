@@ -60,8 +60,12 @@ def test_committing_writes_the_new_record_and_fills_the_duplicate(curator):
     content = re.search(r'name="content" value="([^"]+)"', html).group(1)
     fmt = re.search(r'name="format" value="([^"]+)"', html).group(1)
     response = curator.post(IMPORT, {"content": content, "format": fmt, "filename": "zotero.bib"}, follow=True)
-    messages = [str(message) for message in response.context["messages"]]
-    assert messages == ["Imported zotero.bib: 1 new, 0 duplicates, 1 conflict, 1 failed. 1 new draft record written, 1 existing record filled in."]
+    (message,) = [str(message) for message in response.context["messages"]]
+    batch = re.search(r"Batch (import-[0-9a-f]{10}): the list below\.$", message).group(1)
+    assert message.startswith("Imported zotero.bib: 1 new, 0 duplicates, 1 conflict, 1 failed. 1 new draft record written, 1 existing record filled in.")
+    # The whole import can be inspected: the list shows the batch, and the history says which import did what.
+    assert list(response.context["cl"].queryset.values_list("key", flat=True)) == ["newsource2024"]
+    assert Source.history.filter(history_change_reason=batch).count() == 2
     new = Source.objects.with_authors().get(doi="10.5555/kratom.veterans.2024")
     assert new.key == "newsource2024" and new.curation_status == "draft"
     assert [str(a) for a in new.ordered_authors] == ["Doe, Jane", "Müller, Hans"]

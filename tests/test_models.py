@@ -126,6 +126,8 @@ def test_every_model_has_a_string_and_a_url():
     from django.apps import apps
 
     for model in apps.get_app_config("evidence").get_models():
+        if hasattr(model, "instance_type"):  # a history table (django-simple-history), tested with the history
+            continue
         instance = model.objects.first()
         assert instance is not None, model
         assert str(instance)

@@ -110,7 +110,16 @@ def test_a_new_article_is_all_unsupported_until_linked(reader):
     report = json.loads(reader.get(report_url("json", article.slug)).content)
     assert report["summary"]["unsupported"] == count == 2
     claim = Claim.objects.get(article=article, text="Kratom is a plant.")
-    Evidence.objects.create(claim=claim, source=Source.objects.get(key="Prozialeck2012"), stance="supports", finding="x")
+    link = Evidence.objects.create(claim=claim, source=Source.objects.get(key="Prozialeck2012"), stance="supports", finding="x")
+    # A draft link counts only when asked: nobody has checked it yet.
+    report = json.loads(reader.get(report_url("json", article.slug)).content)
+    assert report["summary"]["unsupported"] == 2
+    (plant,) = [s for s in report["statements"] if s["claim_id"] == claim.pk]
+    assert plant["reasons"][-1] == "1 draft evidence link not counted until reviewed."
+    with_drafts = json.loads(reader.get(report_url("json", article.slug) + "?drafts=include").content)
+    assert with_drafts["summary"]["supported"] == 1
+    link.curation_status = "reviewed"
+    link.save()
     report = json.loads(reader.get(report_url("json", article.slug)).content)
     assert report["summary"]["unsupported"] == 1 and report["summary"]["supported"] == 1
 

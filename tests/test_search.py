@@ -102,3 +102,15 @@ def test_postgresql_uses_the_gin_index_for_search():
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert search.POSTGRES_INDEX in plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite rebuilds tables on ALTER; PostgreSQL does not")
+def test_the_search_index_survives_a_table_rebuild():
+    # A migration that adds a column to evidence_source makes SQLite rebuild the table, dropping its
+    # triggers (migration 0005 did); after every migrate they are put back and the index rebuilt.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {search.FTS_TABLE}_insert")
+    assert search.ensure_sqlite_index(connection) is True
+    Source.objects.create(key="Rebuilt1", title="Wallabyword after a rebuild")
+    assert keys("wallabyword") == {"Rebuilt1"}
+    assert search.ensure_sqlite_index(connection) is False

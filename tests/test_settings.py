@@ -48,3 +48,29 @@ def test_database_url_chooses_the_database():
     assert result.stdout.split() == ["django.db.backends.postgresql", "evidence"]
     default = settings_in_subprocess("print(settings.DATABASES['default'])")
     assert "sqlite3" in default.stdout and "journal_mode=WAL" in default.stdout and "IMMEDIATE" in default.stdout
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    # (The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment never does.)
+    environment = {
+        key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    environment.update(
+        DEBUG="0",
+        SECRET_KEY="a-production-secret-" + "x7Qp9" * 10,
+        ALLOWED_HOSTS="evidence.example.org",
+        DJANGO_SETTINGS_MODULE="evidence.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=environment, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_the_admin_path_is_configurable():
+    result = settings_in_subprocess(
+        "from django.urls import reverse; print(reverse('admin:index'))", ADMIN_PATH="/curation-desk/"
+    )
+    assert result.stdout.strip() == "/curation-desk/"

@@ -61,6 +61,7 @@ VERBATIM_FIELDS = {
     "population": "population",
     "provenance": "provenance",
 }
+VERBATIM_BACKSLASH = "\\textbackslash{}"
 WHOLE_NUMBER = re.compile(r"^\d+$")
 # Free text between entries is a comment to BibTeX; text with `name = {value` in it is what is left of
 # an entry that a stray "}" ended early (bibtexparser files it as a comment without a word).
@@ -107,6 +108,8 @@ def parse_bibtex(text: str) -> ParsedFile:
             records.append(entry_to_record(entry, fields))
         except ValueError as error:  # e.g. a field too long to decode
             problems.append(ReadProblem(entry.start_line + 1, str(error), entry.key))
+        except RecursionError:
+            problems.append(ReadProblem(entry.start_line + 1, "braces nested too deeply to read", entry.key))
     problems.sort(key=lambda problem: problem.line or 0)
     return ParsedFile("bibtex", records, problems, warnings=warnings)
 
@@ -161,7 +164,7 @@ def entry_to_record(entry: model.Entry, fields: dict | None = None) -> SourceRec
             setattr(record, attribute, decode_latex(fields[name]))
     for name, attribute in VERBATIM_FIELDS.items():
         if isinstance(fields.get(name), str):
-            setattr(record, attribute, fields[name].strip())
+            setattr(record, attribute, fields[name].replace(VERBATIM_BACKSLASH, "\\").strip())
     record.authors = read_names(fields.get("author", ""))
     record.year = _whole_number(fields.get("year"))
     record.month = fields.get("month") if isinstance(fields.get("month"), int) else None
@@ -304,5 +307,6 @@ def _needs_protection(word: str) -> bool:
 
 
 def _verbatim(value: str) -> str:
-    """Identifiers and URLs go through unchanged except for what would break the field: braces."""
-    return value.replace("{", "%7B").replace("}", "%7D").replace("\n", " ").strip()
+    """Identifiers, URLs and provenance go through unchanged except for what would break the field
+    (braces) or carry a TeX command (\\input, \\write18 …): a backslash is written as \\textbackslash{}."""
+    return value.replace("{", "%7B").replace("}", "%7D").replace("\\", VERBATIM_BACKSLASH).replace("\n", " ").strip()

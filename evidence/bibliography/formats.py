@@ -79,6 +79,19 @@ class UnknownFormat(ValueError):
     pass
 
 
+# What the first bytes of common binary files are: a bibliography is text.
+BINARY_SIGNATURES = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP or Word/Excel file", b"\x89PNG": "a PNG image",
+                     b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"\xd0\xcf\x11\xe0": "an old Office file"}
+
+
+def refuse_binary(data: bytes) -> None:
+    kind = next((name for magic, name in BINARY_SIGNATURES.items() if data.startswith(magic)), None)
+    if kind is None and data.count(b"\x00") > len(data) // 10:  # a stray NUL or two is text (and removed)
+        kind = "a binary file"
+    if kind:
+        raise UnknownFormat(f"This is {kind}, not a bibliography: export BibTeX, RIS, CSL-JSON or PubMed text instead.")
+
+
 def detect_format(text: str) -> str:
     """The import format a text is in, from its content; UnknownFormat if none fits."""
     head = text.lstrip("\ufeff")[:20_000]
@@ -112,6 +125,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def parse(data: bytes, fmt: str = "auto") -> ParsedFile:
+    refuse_binary(data)
     text, encoding = decode(data)
     if "\x00" in text:
         text = text.replace("\x00", "")  # PostgreSQL refuses NUL in text; it is never meaningful here

@@ -1,22 +1,12 @@
 """Full-text search: an FTS5 table with triggers on SQLite, a GIN expression index on PostgreSQL."""
 from django.db import migrations
 
-from evidence.search import FTS_TABLE, POSTGRES_INDEX, POSTGRES_VECTOR, SEARCHED_COLUMNS
-
-COLUMNS = ", ".join(SEARCHED_COLUMNS)
-NEW = ", ".join(f"new.{column}" for column in SEARCHED_COLUMNS)
-OLD = ", ".join(f"old.{column}" for column in SEARCHED_COLUMNS)
+from evidence.search import FTS_TABLE, POSTGRES_INDEX, POSTGRES_VECTOR, SEARCHED_COLUMNS, SQLITE_TRIGGERS
 
 SQLITE_CREATE = [
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({COLUMNS}, content='evidence_source', content_rowid='id', "
-    "tokenize='porter unicode61 remove_diacritics 2')",
-    f"CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON evidence_source BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, {COLUMNS}) VALUES (new.id, {NEW}); END",
-    f"CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON evidence_source BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {COLUMNS}) VALUES ('delete', old.id, {OLD}); END",
-    f"CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE ON evidence_source BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {COLUMNS}) VALUES ('delete', old.id, {OLD}); "
-    f"INSERT INTO {FTS_TABLE}(rowid, {COLUMNS}) VALUES (new.id, {NEW}); END",
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({', '.join(SEARCHED_COLUMNS)}, content='evidence_source', "
+    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    *SQLITE_TRIGGERS.values(),
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
 ]
 SQLITE_DROP = [

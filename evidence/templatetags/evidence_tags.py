@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django import template
 
 from evidence import wording
@@ -46,3 +48,10 @@ def stance_symbol(stance: str) -> str:
 @register.filter
 def stance_label(stance: str) -> str:
     return Stance(stance).label
+
+
+@register.filter
+def web_url(url: str) -> str:
+    """The URL if it is http(s), else "": a `javascript:` (or any other scheme) is never made a link,
+    whatever got it into the database. Templates autoescape text but not a URL's scheme."""
+    return url if urlsplit(url or "").scheme.lower() in ("http", "https") else ""

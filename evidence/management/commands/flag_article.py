@@ -17,17 +17,20 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--format", choices=sorted(RENDERERS), default="md")
         parser.add_argument(
+            "--include-drafts", action="store_true", help="also count evidence links not reviewed yet"
+        )
+        parser.add_argument(
             "--fail-on",
             default="",
             help=f"comma-separated statuses, from: {', '.join(s.value for s in Status)}",
         )
 
-    def handle(self, *args, slug: str, format: str, fail_on: str, **options):
+    def handle(self, *args, slug: str, format: str, fail_on: str, include_drafts: bool, **options):
         fail_statuses = self.parse_statuses(fail_on)
         article = Article.objects.filter(slug=slug).first()
         if article is None:
             raise CommandError(f"No article with slug {slug!r}.")
-        report = build_report(article, Claim.objects.for_review().filter(article=article))
+        report = build_report(article, Claim.objects.for_review().filter(article=article), include_drafts)
         self.stdout.write(RENDERERS[format](report), ending="")
         failing = [s for s in report.statements if s.status in fail_statuses]
         if failing:

@@ -27,6 +27,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             call_command("loaddata", *FIXTURE_FILES, verbosity=options["verbosity"])
+            # Fixtures load raw, without history: give each record its first version, so that the
+            # admin can show what a later edit changed.
+            call_command("populate_history", auto=True, verbosity=0)
             group = ensure_curator_group()
         self.create_curator(group, options["curator_password"])
 
