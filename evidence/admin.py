@@ -31,7 +31,7 @@ from django.utils.html import format_html, format_html_join
 
 from . import articles
 from .bibliography.formats import IMPORT_LABELS, UnknownFormat, parse
-from .importing import commit_import, plan_import
+from .importing import commit_import, normalised, plan_import
 from .reports import assess_claim
 from .suggestions import suggest_sources
 from .views import bibliography_download
@@ -145,7 +145,9 @@ class VersionedForm(ModelForm):
             return cleaned
         # Locked until this request's transaction ends (the admin's views are atomic), so two saves of
         # the same version cannot both pass.
-        current = type(self.instance).objects.select_for_update().filter(pk=self.instance.pk).first()
+        # (No ordering: a default ordering through a nullable relation would put the lock on an outer join.)
+        rows = type(self.instance).objects.filter(pk=self.instance.pk).order_by()
+        current = rows.select_for_update(of=("self",)).first()
         if current is not None and current.version != drawn_from:
             raise ValidationError(stale_message(current, drawn_from, [f for f in self.changed_data if f != "drawn_version"]))
         return cleaned
@@ -278,6 +280,19 @@ class SourceForm(VersionedForm):
             "howpublished": TextInput(attrs={"size": 80}),
             "url": TextInput(attrs={"size": 80}),
         }
+
+    def clean(self):
+        """A new source with the title and year of an existing one is refused: it is a double submit or
+        a duplicate (DOI and PMID are unique already, but many records have neither)."""
+        cleaned = super().clean()
+        title, year = cleaned.get("title"), cleaned.get("year")
+        if self.instance.pk is None and title:
+            same = [s for s in Source.objects.filter(year=year) if normalised(s.title) == normalised(title)]
+            if same:
+                raise ValidationError(
+                    f"{same[0].key} already has this title and year: edit it instead of adding a second record."
+                )
+        return cleaned
 
 
 @admin.register(Source)

@@ -18,6 +18,8 @@ from .support import Status, summarise
 from .vocabularies import Stance, StudyDesign
 
 LATEST_SOURCES = 8
+HOME_ARTICLES = 5
+MAP_STATEMENTS = 60  # columns of the evidence map; more is not a picture any more
 
 REPORT_FORMATS = {
     "md": (reports.report_as_markdown, "text/markdown; charset=utf-8"),
@@ -29,13 +31,15 @@ REPORT_FORMATS = {
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     sources = Source.objects.public()
-    articles = Article.objects.order_by("title")
+    # The newest few articles: each one's flag summary assesses all its statements and their evidence.
+    articles = list(Article.objects.order_by("-created_at", "title")[:HOME_ARTICLES])
     context = {
         "counts": {"sources": sources.count(), "claims": Claim.objects.count(), "evidence": Evidence.objects.count()},
         "compounds": Compound.objects.annotate(source_count=Count("sources", distinct=True)),
         "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
-        "reports": reports.reports_by_article(articles, Claim.objects.for_review().filter(article__isnull=False)),
+        "reports": reports.reports_by_article(articles, Claim.objects.for_review().filter(article__in=articles)),
+        "more_articles": Article.objects.count() - len(articles),
         "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
         "design_labels": dict(StudyDesign.choices),
     }
@@ -122,16 +126,21 @@ CLAIMS_PER_PAGE = 50
 @require_safe
 def claim_list(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
+    page = Paginator([], CLAIMS_PER_PAGE).get_page(1)
     if filterset.is_valid():
         claims = filterset.qs.for_review().select_related("article").prefetch_related("compounds")
-        statements = filterset.statements_with_status([reports.statement_of(claim) for claim in claims])
-    else:
-        statements = []
+        if filterset.form.cleaned_data.get("status"):
+            # A status is computed, so filtering by it assesses every claim the other filters leave.
+            statements = filterset.statements_with_status([reports.statement_of(claim) for claim in claims])
+            page = Paginator(statements, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
+        else:  # paginated in the database: only this page's claims are assessed
+            page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
+            page.object_list = [reports.statement_of(claim) for claim in page.object_list]
     context = {
         "filterset": filterset,
         "errors": filters.error_messages(filterset),
-        "page": Paginator(statements, CLAIMS_PER_PAGE).get_page(request.GET.get("page")),
-        "status_counts": summarise(statement.status for statement in statements),
+        "page": page,
+        "status_counts": summarise(statement.status for statement in page.object_list),
         "statuses": list(Status),
     }
     return render(request, "evidence/claim_list.html", context, status=200 if filterset.is_valid() else 400)
@@ -170,10 +179,10 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
 @require_safe
 def evidence_map(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.filter(checkworthy=True))
-    statements = []
+    statements, total = [], 0
     if filterset.is_valid():
-        claims = filterset.qs.for_review()
-        statements = filterset.statements_with_status([reports.statement_of(claim) for claim in claims])
+        total = filterset.qs.count()
+        statements = first_statements(filterset, MAP_STATEMENTS)
     columns, rows = overviews.evidence_map(statements)
     context = {
         "filterset": filterset,
@@ -181,8 +190,23 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
         "columns": columns,
         "rows": rows,
         "stances": Stance.choices,
+        "total": total,
+        "limited": len(columns) == MAP_STATEMENTS and total > MAP_STATEMENTS,
     }
     return render(request, "evidence/evidence_map.html", context, status=200 if filterset.is_valid() else 400)
+
+
+def first_statements(filterset: filters.ClaimFilter, limit: int, chunk: int = 300) -> list[reports.Statement]:
+    """The first `limit` statements the filters select, assessing claims a chunk at a time, so that a
+    status filter over a large corpus stops as soon as it has enough."""
+    claims = filterset.qs.for_review()
+    found: list[reports.Statement] = []
+    for offset in range(0, filterset.qs.count() if filterset.form.cleaned_data.get("status") else limit, chunk):
+        batch = [reports.statement_of(claim) for claim in claims[offset : offset + chunk]]
+        found += filterset.statements_with_status(batch)
+        if len(found) >= limit or len(batch) < chunk:
+            break
+    return found[:limit]
 
 
 # --- bibliography downloads: one function, four scopes ------------------------------------------------

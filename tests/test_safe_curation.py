@@ -162,3 +162,19 @@ def test_a_draft_evidence_link_is_marked_and_not_counted(reader):
     html = unescape(reader.get(claim.get_absolute_url()).content.decode())
     assert "draft link: not counted until reviewed" in html
     assert "Status: ? unsupported" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_double_submitted_add_form_creates_one_source(curator):
+    data = {
+        "key": "", "entry_type": "article", "title": "A brand-new kratom survey", "year": "2025",
+        "curation_status": "draft", "retraction_status": "none",
+        "authorships-TOTAL_FORMS": "0", "authorships-INITIAL_FORMS": "0",
+        "adverse_effect_reports-TOTAL_FORMS": "0", "adverse_effect_reports-INITIAL_FORMS": "0",
+        "evidence-TOTAL_FORMS": "0", "evidence-INITIAL_FORMS": "0",
+    }
+    first = curator.post(reverse("admin:evidence_source_add"), data)
+    assert first.status_code == 302, first.context["adminform"].form.errors if first.context else first
+    second = curator.post(reverse("admin:evidence_source_add"), data)
+    assert second.status_code == 200
+    assert "already has this title and year: edit it instead of adding a second record." in unescape(second.content.decode())
+    assert Source.objects.filter(title="A brand-new kratom survey").count() == 1

@@ -1,0 +1,195 @@
+"""A deterministic synthetic corpus for measuring scale: never real data, always recognisable, removable.
+
+Everything it makes is marked: source keys start with SYNTHETIC_PREFIX, author family names with
+SYNTHETIC_AUTHOR, article slugs with SYNTHETIC_SLUG, and every source's provenance says so. The real
+demo data are never touched. Rows go in with bulk inserts, in one transaction.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from .models import AdverseEffect, AdverseEffectReport, Article, Author, Authorship, Claim, Compound, Evidence, Source
+from .vocabularies import ClaimCategory, Population, ReportSetting, Severity, StudyDesign
+
+SYNTHETIC_PREFIX = "SYN-"
+SYNTHETIC_AUTHOR = "Synthetica-"
+SYNTHETIC_SLUG = "synthetic-article-"
+BATCH = 5_000
+WORDS = (
+    "kratom mitragynine hydroxymitragynine opioid receptor analgesia withdrawal dependence seizure liver "
+    "injury pharmacokinetics survey users chronic pain tolerance metabolism alkaloid dose adverse effects "
+    "toxicity overdose respiratory depression agonist antagonist rats mice humans cohort trial review "
+    "exposure poison centre case report abuse liability self-administration anxiety insomnia nausea"
+).split()
+STANCES = ["supports"] * 4 + ["partially-supports"] * 2 + ["contradicts"] + ["mentions"] * 3
+
+
+@dataclass(frozen=True)
+class CorpusSize:
+    sources: int
+
+    @property
+    def authors(self) -> int:
+        return max(10, self.sources // 2)
+
+    @property
+    def articles(self) -> int:
+        return max(1, self.sources // 500)
+
+    @property
+    def claims_per_article(self) -> int:
+        return 100
+
+    @property
+    def links_per_claim(self) -> int:
+        # 500,000 links for 100,000 sources and 20,000 claims.
+        return min(25, self.sources)
+
+    @property
+    def reports(self) -> int:
+        return self.sources // 2
+
+
+def generate(sources: int, seed: int) -> dict[str, int]:
+    """Make the corpus; returns how many rows of each kind were written."""
+    rng = random.Random(seed)
+    size = CorpusSize(sources)
+    with transaction.atomic():
+        authors = Author.objects.bulk_create(
+            (Author(family=f"{SYNTHETIC_AUTHOR}{i:06d}", given=_initials(rng)) for i in range(size.authors)),
+            batch_size=BATCH,
+        )
+        made = _sources(rng, size, authors, seed)
+        source_ids = list(Source.objects.filter(key__startswith=SYNTHETIC_PREFIX).values_list("pk", flat=True))
+        claims = _articles_and_claims(rng, size)
+        links = _evidence(rng, size, claims, source_ids)
+        reports = _reports(rng, size, source_ids)
+    return {"authors": len(authors), "sources": made, "claims": len(claims), "evidence": links, "reports": reports}
+
+
+def _initials(rng: random.Random) -> str:
+    return " ".join(f"{chr(65 + rng.randrange(26))}." for _ in range(rng.randint(1, 2)))
+
+
+def _title(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize()
+
+
+def _sources(rng: random.Random, size: CorpusSize, authors: list[Author], seed: int) -> int:
+    designs, populations = StudyDesign.values, Population.values
+    rows, authorships, compounds = [], [], []
+    compound_ids = list(Compound.objects.values_list("pk", flat=True))
+    for i in range(size.sources):
+        people = rng.sample(authors, rng.randint(1, 6))
+        rows.append(
+            Source(
+                key=f"{SYNTHETIC_PREFIX}{i:06d}",
+                title=_title(rng),
+                year=rng.randint(1990, 2025),
+                container_title=f"Synthetic Journal of {rng.choice(WORDS).capitalize()}",
+                volume=str(rng.randint(1, 60)),
+                pages=f"{(start := rng.randint(1, 900))}–{start + rng.randint(2, 20)}",
+                abstract=" ".join(rng.choice(WORDS) for _ in range(rng.randint(80, 160))),
+                keywords="; ".join(rng.sample(WORDS, 4)),
+                author_names="; ".join(str(person) for person in people),
+                study_design=rng.choice(designs),
+                population=rng.choice(populations),
+                sample_size=rng.randint(5, 5000),
+                curation_status="reviewed",
+                provenance=f"synthetic: generate_corpus --seed {seed}; not a real publication",
+            )
+        )
+        authorships.append(people)
+        compounds.append(rng.sample(compound_ids, rng.randint(1, min(2, len(compound_ids)))) if compound_ids else [])
+    created = Source.objects.bulk_create(rows, batch_size=BATCH)
+    Authorship.objects.bulk_create(
+        (
+            Authorship(source=source, author=person, position=position)
+            for source, people in zip(created, authorships)
+            for position, person in enumerate(people, start=1)
+        ),
+        batch_size=BATCH,
+    )
+    link = Source.compounds.through
+    link.objects.bulk_create(
+        (link(source_id=source.pk, compound_id=compound) for source, chosen in zip(created, compounds) for compound in chosen),
+        batch_size=BATCH,
+    )
+    return len(created)
+
+
+def _articles_and_claims(rng: random.Random, size: CorpusSize) -> list[int]:
+    categories = ClaimCategory.values
+    claims = []
+    for number in range(size.articles):
+        sentences = [f"Synthetic statement {number}.{i} says {_title(rng).lower()}." for i in range(size.claims_per_article)]
+        text = " ".join(sentences)
+        article = Article.objects.create(
+            title=f"Synthetic article {number}", slug=f"{SYNTHETIC_SLUG}{number:04d}", site="synthetic", text=text
+        )
+        position = 0
+        for sentence in sentences:
+            claims.append(
+                Claim(article=article, text=sentence, start=position, end=position + len(sentence), category=rng.choice(categories))
+            )
+            position += len(sentence) + 1
+    return [claim.pk for claim in Claim.objects.bulk_create(claims, batch_size=BATCH)]
+
+
+def _evidence(rng: random.Random, size: CorpusSize, claims: list[int], sources: list[int]) -> int:
+    def rows():
+        for claim in claims:
+            for source in rng.sample(sources, size.links_per_claim):
+                yield Evidence(
+                    claim_id=claim, source_id=source, stance=rng.choice(STANCES), finding="Synthetic finding.",
+                    curation_status="reviewed",
+                )
+
+    return len(Evidence.objects.bulk_create(rows(), batch_size=BATCH))
+
+
+def _reports(rng: random.Random, size: CorpusSize, sources: list[int]) -> int:
+    effects = list(AdverseEffect.objects.values_list("pk", flat=True))
+    compounds = list(Compound.objects.values_list("pk", flat=True))
+    if not effects or not compounds:
+        return 0
+    seen, rows = set(), []
+    settings_, severities = ReportSetting.values, Severity.values
+    for _ in range(size.reports):
+        report = (rng.choice(sources), rng.choice(effects), rng.choice(compounds), rng.choice(settings_), rng.choice(severities))
+        if report in seen:  # one per (source, effect, compound, setting, severity)
+            continue
+        seen.add(report)
+        source, effect, compound, setting, severity = report
+        rows.append(
+            AdverseEffectReport(
+                source_id=source, effect_id=effect, compound_id=compound, setting=setting, severity=severity,
+                cases=rng.randint(1, 200),
+            )
+        )
+    return len(AdverseEffectReport.objects.bulk_create(rows, batch_size=BATCH))
+
+
+def remove() -> dict[str, int]:
+    """Delete everything generate() made, and nothing else. Raw deletes, in dependency order: the
+    ORM's delete would send a signal (and write a history row) for each of half a million links."""
+    sources = Source.objects.filter(key__startswith=SYNTHETIC_PREFIX)
+    articles = Article.objects.filter(slug__startswith=SYNTHETIC_SLUG)
+    steps = [
+        ("evidence", Evidence.objects.filter(source__in=sources)),
+        ("reports", AdverseEffectReport.objects.filter(source__in=sources)),
+        ("claims", Claim.objects.filter(article__in=articles)),
+        ("articles", articles),
+        ("authorships", Authorship.objects.filter(source__in=sources)),
+        ("compound links", Source.compounds.through.objects.filter(source__in=sources)),
+        ("sources", sources),
+        ("authors", Author.objects.filter(family__startswith=SYNTHETIC_AUTHOR)),
+    ]
+    counts = {}
+    with transaction.atomic():
+        for name, queryset in steps:
+            counts[name] = queryset._raw_delete(queryset.db)
+    return counts

@@ -1,0 +1,82 @@
+"""The synthetic corpus, and pages that stay bounded when it is loaded; the benchmark runs."""
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from evidence import synthetic
+from evidence.models import AdverseEffectReport, Article, Author, Claim, Evidence, Source
+
+pytestmark = pytest.mark.django_db
+MODELS = [Source, Author, Claim, Evidence, AdverseEffectReport, Article]
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture
+def corpus():
+    before = counts()
+    out = io.StringIO()
+    call_command("generate_corpus", "--sources", "1000", "--seed", "3", stdout=out)
+    yield out.getvalue()
+    call_command("generate_corpus", "--remove", stdout=io.StringIO())
+    assert counts() == before
+
+
+def test_the_corpus_is_deterministic_marked_and_removable(corpus):
+    assert corpus.startswith("Made 500 authors, 1,000 sources, 200 claims, 5,000 evidence, ")
+    synthetic_sources = Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX)
+    assert synthetic_sources.count() == 1000
+    assert all("synthetic" in provenance for provenance in synthetic_sources.values_list("provenance", flat=True))
+    assert not Evidence.objects.filter(claim__article__slug__startswith=synthetic.SYNTHETIC_SLUG).exclude(
+        source__key__startswith=synthetic.SYNTHETIC_PREFIX
+    ).exists()  # never mixed with the real demo data
+    first = Source.objects.get(key="SYN-000000")
+    assert first.title and first.author_names.startswith(synthetic.SYNTHETIC_AUTHOR)
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("generate_corpus", "--sources", "10")
+
+
+def test_the_same_seed_gives_the_same_corpus(corpus):
+    titles = list(Source.objects.filter(key__startswith="SYN-").order_by("key").values_list("title", flat=True)[:20])
+    call_command("generate_corpus", "--remove", stdout=io.StringIO())
+    call_command("generate_corpus", "--sources", "1000", "--seed", "3", stdout=io.StringIO())
+    assert list(Source.objects.filter(key__startswith="SYN-").order_by("key").values_list("title", flat=True)[:20]) == titles
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context)
+
+
+def test_pages_stay_bounded_with_the_corpus_loaded(reader):
+    urls = [reverse("evidence:home"), reverse("evidence:claims"), reverse("evidence:evidence-map"),
+            reverse("evidence:sources") + "?q=kratom&design=animal-study", reverse("evidence:adverse-effects")]
+    before = {url: queries(reader, url) for url in urls}
+    call_command("generate_corpus", "--sources", "1000", "--seed", "3", stdout=io.StringIO())
+    assert {url: queries(reader, url) for url in urls} == before
+    claims = reader.get(reverse("evidence:claims")).content.decode()
+    assert len(re.findall(r'<a href="/claims/\d+/">', claims)) == 50 and "Page 1 of 5" in claims
+    the_map = reader.get(reverse("evidence:evidence-map")).content.decode()
+    assert the_map.count('class="evidence-map__statement"') == 60
+    assert "Showing the first 60 of 222 statements" in the_map
+
+
+def test_the_benchmark_prints_every_figure(corpus):
+    out = io.StringIO()
+    call_command("benchmark", "--repeat", "2", "--entries", "100", "--json", stdout=out)
+    figures = json.loads(out.getvalue())
+    names = [row["name"] for row in figures["rows"]]
+    assert names[:3] == ["sources list: search + two facets", "source detail", "claim detail"]
+    assert "import 100 BibTeX entries, commit" in names and "export 100 sources as csv" in names
+    assert all(row["median"] > 0 for row in figures["rows"])
+    assert Source.objects.filter(key__startswith="BENCH").count() == 0  # the measured import was rolled back
