@@ -33,8 +33,10 @@ SORTS = {
 
 class SourceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Search")
+    # Filters on many-valued relations select by `pk__in` subqueries rather than joins, so results need
+    # no DISTINCT (which made the database compare whole rows, abstracts included: 4 s at 100,000 sources).
     compound = django_filters.ModelMultipleChoiceFilter(
-        field_name="compounds__slug", to_field_name="slug", queryset=Compound.objects.all(), label="Compound"
+        to_field_name="slug", queryset=Compound.objects.all(), method="filter_compound", label="Compound"
     )
     design = django_filters.MultipleChoiceFilter(
         field_name="study_design", choices=StudyDesign.choices, label="Study design"
@@ -46,9 +48,7 @@ class SourceFilter(django_filters.FilterSet):
         field_name="retraction_status", choices=RetractionStatus.choices, label="Retraction status"
     )
     adverse_effect = django_filters.ModelMultipleChoiceFilter(
-        field_name="adverse_effect_reports__effect__term",
-        to_field_name="term",
-        queryset=AdverseEffect.objects.all(),
+        to_field_name="term", queryset=AdverseEffect.objects.all(), method="filter_adverse_effect",
         label="Adverse effect reported",
     )
     organ_class = django_filters.MultipleChoiceFilter(
@@ -71,6 +71,17 @@ class SourceFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.search(queryset, value) if value.strip() else queryset
+
+    def filter_compound(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        studied = Source.compounds.through.objects.filter(compound__in=value).values("source")
+        return queryset.filter(pk__in=studied)
+
+    def filter_adverse_effect(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=AdverseEffectReport.objects.filter(effect__in=value).values("source"))
 
     def filter_reported_harm(self, queryset: QuerySet, name: str, value) -> QuerySet:
         """Sources with a report matching both organ class and compound in one report, not in two different ones."""
@@ -119,7 +130,7 @@ def find_sources(data: QueryDict) -> SourceSearch:
     errors = error_messages(filterset) + ([sort_error] if sort_error else [])
     if filterset.errors:
         return SourceSearch(filterset, Source.objects.none(), sort, errors, searching)
-    results = filterset.qs.distinct()
+    results = filterset.qs
     results = search.by_relevance(results) if sort == "relevance" else results.order_by(*SORT_ORDER[sort])
     return SourceSearch(filterset, results, sort, errors, searching)
 

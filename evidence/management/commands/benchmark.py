@@ -8,6 +8,7 @@ import tracemalloc
 from collections.abc import Callable
 
 import bibtexparser
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
@@ -23,6 +24,7 @@ from evidence.importing import commit_import, plan_import
 from evidence.models import Article, Claim, Source
 
 LIST_QUERY = "?q=kratom&design=animal-study&population=animals"
+HEADER = f"{'measure':<52}{'median':>10}{'p95':>10}{'floor':>10}{'ratio':>8}{'queries':>9}{'peak MB':>9}"
 
 
 class Rollback(Exception):
@@ -65,6 +67,10 @@ class Command(BaseCommand):
     def handle(self, *args, repeat: int, entries: int, as_json: bool, **options):
         if not Source.objects.exists():
             raise CommandError("The database is empty: run load_demo and generate_corpus --sources N first.")
+        self.progress = not as_json
+        if self.progress:
+            self.stdout.write(f"{connection.vendor}: {Source.objects.count():,} sources, {Claim.objects.count():,} claims")
+            self.stdout.write(HEADER)
         rows = self.pages(repeat) + self.bibliographies(entries)
         figures = {
             "database": connection.vendor,
@@ -75,20 +81,25 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(figures, indent=1))
             return
-        self.stdout.write(f"{figures['database']}: {figures['sources']:,} sources, {figures['claims']:,} claims")
-        self.stdout.write(f"{'measure':<52}{'median':>10}{'p95':>10}{'floor':>10}{'ratio':>8}{'queries':>9}{'peak MB':>9}")
-        for row in rows:
+        self.stdout.write("Times in ms; ratio = median / floor.")
+
+    def report(self, row: dict) -> dict:
+        """Print a measured row as soon as it is measured (a slow step shows where it is slow)."""
+        if self.progress:
             self.stdout.write(
                 f"{row['name']:<52}{row['median']:>10.1f}{row.get('p95', 0):>10.1f}{row.get('floor') or 0:>10.1f}"
                 f"{(row['median'] / row['floor']) if row.get('floor') else 0:>8.2f}{row.get('queries', 0):>9}"
                 f"{row.get('peak_mb', 0):>9.1f}"
             )
-        self.stdout.write("Times in ms; ratio = median / floor.")
+            self.stdout.flush()
+        return row
 
     # --- pages -------------------------------------------------------------------------------------------
 
     def pages(self, repeat: int) -> list[dict]:
-        client = Client()
+        # As a browser of this site would ask: an allowed host, over HTTPS where production requires it.
+        host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "127.0.0.1").lstrip(".")
+        client = Client(HTTP_HOST=host, secure=not settings.DEBUG)
         source = Source.objects.filter(evidence__isnull=False).order_by("-pk").first()
         claim = Claim.objects.filter(evidence__isnull=False).order_by("-pk").first()
         article = max(Article.objects.all(), key=lambda a: a.claims.count())
@@ -110,7 +121,7 @@ class Command(BaseCommand):
             client.get(url)  # warm caches
             median, p95, queries = timed(lambda: self.fetch(client, url), repeat)
             floor = timed(floors[name], repeat)[0] if name in floors else None
-            rows.append({"name": name, "median": median, "p95": p95, "queries": queries, "floor": floor})
+            rows.append(self.report({"name": name, "median": median, "p95": p95, "queries": queries, "floor": floor}))
         return rows
 
     @staticmethod
@@ -163,8 +174,8 @@ class Command(BaseCommand):
 
         bare_parse = peak(lambda: bibtexparser.parse_string(bibtex_text, parse_stack=[]))[0] * 1000
         dry = peak(lambda: plan_import(parse(data)))
-        rows.append({"name": f"import {len(records):,} BibTeX entries, dry run", "median": dry[0] * 1000,
-                     "floor": bare_parse, "peak_mb": dry[1]})
+        rows.append(self.report({"name": f"import {len(records):,} BibTeX entries, dry run", "median": dry[0] * 1000,
+                                 "floor": bare_parse, "peak_mb": dry[1]}))
 
         def commit():
             try:
@@ -175,8 +186,8 @@ class Command(BaseCommand):
                 pass
 
         written = peak(commit)
-        rows.append({"name": f"import {len(records):,} BibTeX entries, commit", "median": written[0] * 1000,
-                     "floor": bare_parse, "peak_mb": written[1]})
+        rows.append(self.report({"name": f"import {len(records):,} BibTeX entries, commit", "median": written[0] * 1000,
+                                 "floor": bare_parse, "peak_mb": written[1]}))
 
         library = bibtexparser.parse_string(bibtex_text, parse_stack=[])
         bare_write = peak(lambda: bibtexparser.write_string(library, unparse_stack=[]))[0] * 1000
@@ -185,9 +196,9 @@ class Command(BaseCommand):
         floors = {"bibtex": bare_write, "csljson": dumps, "ris": None, "csv": None}
         for fmt, floor in floors.items():
             seconds, top = peak(lambda fmt=fmt: sum(len(chunk) for chunk in EXPORT_FORMATS[fmt].write(records_of(chosen))))
-            rows.append({"name": f"export {len(records):,} sources as {fmt}", "median": seconds * 1000, "floor": floor,
-                         "peak_mb": top})
+            rows.append(self.report({"name": f"export {len(records):,} sources as {fmt}", "median": seconds * 1000,
+                                     "floor": floor, "peak_mb": top}))
         everything = peak(lambda: sum(len(c) for c in EXPORT_FORMATS["bibtex"].write(records_of(Source.objects.order_by("key")))))
-        rows.append({"name": f"export all {Source.objects.count():,} sources as bibtex (streamed)",
-                     "median": everything[0] * 1000, "peak_mb": everything[1]})
+        rows.append(self.report({"name": f"export all {Source.objects.count():,} sources as bibtex (streamed)",
+                                 "median": everything[0] * 1000, "peak_mb": everything[1]}))
         return rows
