@@ -176,7 +176,7 @@ def validation_problem(record: SourceRecord) -> str:
         return "no title"
     _tidy_urls(record)
     found = DOI_INSIDE.search(record.doi)
-    if found:  # a DOI given as a link, e.g. http://doi.acm.org/10.1145/…
+    if found:  # a DOI given as a link (doi.org, doi.acm.org …): the DOI inside it
         record.doi = found.group(0)
     source = Source(key="checked", **source_values(record))
     try:
