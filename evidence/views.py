@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import filters, overviews, reports, search
+from . import filters, overviews, reports
 from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source, records_of

@@ -1,6 +1,4 @@
 """A dump restored into an empty database gives identical exports (docs/operations.md)."""
-import io
-
 import pytest
 from django.core.management import call_command
 

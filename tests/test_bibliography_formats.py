@@ -11,7 +11,7 @@ import pytest
 import rispy
 
 from evidence.bibliography.bibtex import parse_bibtex, write_bibtex
-from evidence.bibliography.csljson import parse_csljson, record_to_item, write_csljson
+from evidence.bibliography.csljson import parse_csljson, write_csljson
 from evidence.bibliography.formats import EXPORT_FORMATS, UnknownFormat, decode, detect_format, parse
 from evidence.bibliography.formatted import STYLES, format_references
 from evidence.bibliography.latex import decode_latex, encode_latex

@@ -1,6 +1,5 @@
 """Hostile and bad input, case by case: each asserts exactly what happens (escaped, neutralised,
 refused with a message, nothing written, a 4xx page)."""
-import re
 from html import unescape
 
 import pytest

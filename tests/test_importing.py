@@ -1,13 +1,11 @@
 """Import: de-duplication, merge rules, all-or-nothing commits, round trips, and the command."""
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
 
 from evidence import importing
-from evidence.bibliography.bibtex import write_bibtex
 from evidence.bibliography.formats import EXPORT_FORMATS, parse
 from evidence.bibliography.sources import record_from_source, records_of
 from evidence.importing import Action, commit_import, plan_import

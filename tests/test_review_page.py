@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence.articles import add_statement_claims, create_article
-from evidence.models import Article, Claim, Evidence, Source
+from evidence.models import Claim, Evidence, Source
 
 pytestmark = pytest.mark.django_db
 SEED = "kratom-for-chronic-pain"
