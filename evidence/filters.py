@@ -157,9 +157,8 @@ class FacetValue:
     toggle_url: str
 
 
-def facet_counts(data: QueryDict, queryset: QuerySet) -> dict[str, list[FacetValue]]:
+def facet_counts(data: QueryDict, queryset: QuerySet, compound_names: dict[str, str]) -> dict[str, list[FacetValue]]:
     """For each facet, how many results each value would give with every other filter kept: one query a facet."""
-    compound_names = dict(Compound.objects.values_list("slug", "name"))
     facets = {}
     for name, (field, labels) in FACETS.items():
         others = data.copy()
@@ -216,9 +215,10 @@ def error_messages(filterset: django_filters.FilterSet) -> list[str]:
     ]
 
 
-def active_filters(data: QueryDict, facets: dict[str, list[FacetValue]]) -> list[tuple[str, str, str]]:
+def active_filters(
+    data: QueryDict, facets: dict[str, list[FacetValue]], compound_names: dict[str, str]
+) -> list[tuple[str, str, str]]:
     """(filter label, value label, URL without it) for every filter in force, so each can be removed."""
-    compound_names = dict(Compound.objects.values_list("slug", "name"))
     # A value is named by its own filter: "kratom" typed in the search box is not the compound "kratom".
     labels = {(name, slug): label for name in ("compound", "reported_with") for slug, label in compound_names.items()}
     labels.update({(name, value): label for name, (_, named) in FACETS.items() for value, label in (named or {}).items()})

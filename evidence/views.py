@@ -101,7 +101,9 @@ SOURCES_PER_PAGE = 25
 @require_safe
 def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
-    facets = filters.facet_counts(request.GET, Source.objects.public()) if found.valid else {}
+    # Compounds are named by slug in the URL: one read serves the facets and the filter chips.
+    compound_names = dict(Compound.objects.values_list("slug", "name"))
+    facets = filters.facet_counts(request.GET, Source.objects.public(), compound_names) if found.valid else {}
     page = Paginator(found.results, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
     # Authors and compounds for the sources on this page only.
     rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([source.pk for source in page])
@@ -110,7 +112,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": [rows[source.pk] for source in page],
         "facets": [(found.filterset.filters[name].label, name, values) for name, values in facets.items()],
-        "active": filters.active_filters(request.GET, facets),
+        "active": filters.active_filters(request.GET, facets, compound_names),
         "kept_facets": [(name, value) for name in filters.FACETS for value in request.GET.getlist(name)],
         "errors": found.errors,
         "sort": found.sort,
