@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 
 from . import search
-from .models import AdverseEffect, AdverseEffectReport, Article, Claim, Compound, Source
+from .models import AdverseEffect, AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .reports import Statement
 from .support import Status
 from .vocabularies import (
@@ -132,20 +132,21 @@ def find_sources(data: QueryDict) -> SourceSearch:
     if filterset.errors:
         return SourceSearch(filterset, Source.objects.none(), sort, errors, searching)
     results = filterset.qs
-    results = search.by_relevance(results) if sort == "relevance" else results.order_by(*SORT_ORDER[sort])
+    results = search.by_relevance(results, data.get("q", "")) if sort == "relevance" else results.order_by(*SORT_ORDER[sort])
     return SourceSearch(filterset, results, sort, errors, searching)
 
 
-# Facet name -> (the field its counts group by, how a value is labelled; compounds are named from the database).
+# Facet name -> how its values are labelled (compounds and adverse effects are named by their own value
+# or from the database), in the order the page lists them.
 FACETS = {
-    "compound": ("compounds__slug", None),
-    "design": ("study_design", dict(StudyDesign.choices)),
-    "population": ("population", dict(Population.choices)),
-    "retraction": ("retraction_status", dict(RetractionStatus.choices)),
-    "adverse_effect": ("adverse_effect_reports__effect__term", None),
-    "organ_class": ("adverse_effect_reports__effect__system_organ_class", None),
-    "supports_category": ("evidence__claim__category", dict(ClaimCategory.choices)),
-    "curation": ("curation_status", dict(CurationStatus.choices)),
+    "compound": None,
+    "design": dict(StudyDesign.choices),
+    "population": dict(Population.choices),
+    "retraction": dict(RetractionStatus.choices),
+    "adverse_effect": None,
+    "organ_class": None,
+    "supports_category": dict(ClaimCategory.choices),
+    "curation": dict(CurationStatus.choices),
 }
 
 
@@ -158,8 +159,9 @@ class FacetValue:
     toggle_url: str
 
 
-# Facets that are columns of the source itself: counted together, in one query (see `facet_counts`).
-COLUMN_FACETS = [name for name, (field, _) in FACETS.items() if "__" not in field]
+# Facets that are columns of the source itself (name -> column): counted together, in one query.
+COLUMN_FACETS = {"design": "study_design", "population": "population", "retraction": "retraction_status",
+                 "curation": "curation_status"}
 
 
 def facet_counts(data: QueryDict, queryset: QuerySet, compound_names: dict[str, str]) -> dict[str, list[FacetValue]]:
@@ -175,7 +177,7 @@ def facet_counts(data: QueryDict, queryset: QuerySet, compound_names: dict[str, 
     facets = {}
     for name in FACETS:
         counts, chosen = counted[name], data.getlist(name)
-        labels = (compound_names if name == "compound" else FACETS[name][1]) or {}
+        labels = (compound_names if name == "compound" else FACETS[name]) or {}
         # A chosen value stays listed even when nothing matches any more, so that it can be unticked.
         counts.update({value: 0 for value in chosen if value not in counts})
         facets[name] = [
@@ -192,27 +194,35 @@ def _without_facets(data: QueryDict, names) -> QueryDict:
     return others
 
 
+# Facets through a relation: the related rows (each with a `source`) counted per value, among the sources
+# that pass every other filter. Counting from the relation's side lets the database skip the join back
+# to the sources table's wide rows (the "supports claims about" facet: 1.1 s -> 0.3 s at 500,000 links).
+RELATED_FACETS = {
+    "compound": (Source.compounds.through.objects, "compound__slug"),
+    "adverse_effect": (AdverseEffectReport.objects, "effect__term"),
+    "organ_class": (AdverseEffectReport.objects, "effect__system_organ_class"),
+    "supports_category": (Evidence.objects.filter(stance__in=SUPPORTING_STANCES), "claim__category"),
+}
+
+
 def _related_counts(data: QueryDict, queryset: QuerySet, name: str) -> dict[str, int]:
-    field = FACETS[name][0]
+    related, field = RELATED_FACETS[name]
     base = SourceFilter(_without_facets(data, [name]), queryset=queryset).qs
-    if name == "supports_category":
-        base = base.filter(evidence__stance__in=SUPPORTING_STANCES)
-    rows = base.exclude(**{f"{field}__isnull": True}).exclude(**{field: ""}).values(field)
-    # A path through a relation can reach one source twice: each source counted once.
-    rows = rows.annotate(n=Count("pk", distinct=True)).order_by("-n", field)
+    rows = related.filter(source__in=base.values("pk")).exclude(**{field: ""}).values(field)
+    # One source can have several reports of one effect, or support several claims of one category.
+    rows = rows.annotate(n=Count("source", distinct=True)).order_by("-n", field)
     return {row[field]: row["n"] for row in rows}
 
 
 def _column_counts(data: QueryDict, queryset: QuerySet) -> dict[str, dict[str, int]]:
-    fields = {name: FACETS[name][0] for name in COLUMN_FACETS}
     base = SourceFilter(_without_facets(data, COLUMN_FACETS), queryset=queryset).qs
-    cells = list(base.values(*fields.values()).annotate(n=Count("pk")).order_by())
+    cells = list(base.values(*COLUMN_FACETS.values()).annotate(n=Count("pk")).order_by())
     chosen = {name: set(data.getlist(name)) for name in COLUMN_FACETS}
     counted: dict[str, dict[str, int]] = {}
-    for name, field in fields.items():
+    for name, field in COLUMN_FACETS.items():
         counts: dict[str, int] = {}
         for cell in cells:
-            kept = all(cell[fields[other]] in chosen[other] for other in COLUMN_FACETS if other != name and chosen[other])
+            kept = all(cell[COLUMN_FACETS[other]] in chosen[other] for other in COLUMN_FACETS if other != name and chosen[other])
             if kept and cell[field]:
                 counts[cell[field]] = counts.get(cell[field], 0) + cell["n"]
         counted[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
@@ -259,7 +269,7 @@ def active_filters(
     """(filter label, value label, URL without it) for every filter in force, so each can be removed."""
     # A value is named by its own filter: "kratom" typed in the search box is not the compound "kratom".
     labels = {(name, slug): label for name in ("compound", "reported_with") for slug, label in compound_names.items()}
-    labels.update({(name, value): label for name, (_, named) in FACETS.items() for value, label in (named or {}).items()})
+    labels.update({(name, value): label for name, named in FACETS.items() for value, label in (named or {}).items()})
     labels.update({(name, f.value): f.label for name, values in facets.items() for f in values})
     active = []
     for name, filter_ in SourceFilter.base_filters.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from django.db import connection
-from django.db.models import FloatField, QuerySet
+from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
 SEARCHED_COLUMNS = ("title", "author_names", "keywords", "abstract", "summary")
@@ -18,8 +18,10 @@ POSTGRES_WEIGHTS = {"title": "A", "author_names": "A", "keywords": "B", "abstrac
 # bm25 weights per FTS5 column, in the ratios of PostgreSQL's default A/B/C weights (1.0, 0.4, 0.2).
 FTS5_WEIGHTS = (1.0, 1.0, 0.4, 0.2, 0.2)
 FTS_TABLE = "evidence_source_fts"
+# Columns unqualified: the search may run inside a subquery where the ORM renames the table (U0). The
+# index matches the expression whatever the spelling: PostgreSQL compares parsed columns, not text.
 POSTGRES_VECTOR = " || ".join(
-    f"setweight(to_tsvector('english'::regconfig, coalesce(\"evidence_source\".\"{column}\", '')), '{weight}')"
+    f"setweight(to_tsvector('english'::regconfig, coalesce(\"{column}\", '')), '{weight}')"
     for column, weight in POSTGRES_WEIGHTS.items()
 )
 POSTGRES_INDEX = "evidence_source_search"
@@ -69,25 +71,35 @@ def clean_query(q: str) -> str:
 
 
 def search(queryset: QuerySet, q: str) -> QuerySet:
-    """Sources matching every word of q, annotated with `rank` (higher is better)."""
+    """Sources matching every word of q (`by_relevance` orders them)."""
     q = clean_query(q)
     match = fts5_query(q)
     if not match:  # no word to look for (only punctuation, or only exclusions): the same on both databases
         return queryset.none()
     if connection.vendor == "postgresql":
-        condition = RawSQL(f"({POSTGRES_VECTOR}) @@ websearch_to_tsquery('english', %s)", [q])
+        return queryset.filter(RawSQL(f"({POSTGRES_VECTOR}) @@ websearch_to_tsquery('english', %s)", [q], BooleanField()))
+    # A subquery of ids, not a join: the result may itself become a subquery (the facet counts use it so),
+    # where the ORM renames the sources table and a join condition naming it would break.
+    return queryset.filter(pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match]))
+
+
+def by_relevance(queryset: QuerySet, q: str) -> QuerySet:
+    """The search's results, best match first (ties by key)."""
+    q = clean_query(q)
+    if connection.vendor == "postgresql":
         rank = RawSQL(f"ts_rank({POSTGRES_VECTOR}, websearch_to_tsquery('english', %s))", [q], FloatField())
-        return queryset.annotate(matches=condition).filter(matches=True).annotate(rank=rank)
+        return queryset.annotate(rank=rank).order_by("-rank", "key")
     weights = ", ".join(str(weight) for weight in FTS5_WEIGHTS)
     # The FTS table joined once (bm25 computed once per match), not a ranking subquery per row: at
     # 100,000 sources a broad term took 12 s that way, 0.1 s this way. Django's ORM cannot join a
     # virtual table, hence extra(). bm25() is lower for better matches: negated, higher is better.
-    return queryset.extra(
+    ranked = queryset.extra(
         select={"rank": f"-bm25({FTS_TABLE}, {weights})"},
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE}.rowid = evidence_source.id", f"{FTS_TABLE} MATCH %s"],
-        params=[match],
+        params=[fts5_query(q)],
     )
+    return ranked.order_by("-rank", "key")
 
 
 def fts5_query(q: str) -> str:
@@ -119,7 +131,3 @@ def fts5_query(q: str) -> str:
         return ""
     query = " AND ".join("(" + " OR ".join(group) + ")" for group in groups)
     return query + "".join(f" NOT {term}" for term in excluded)
-
-
-def by_relevance(queryset: QuerySet) -> QuerySet:
-    return queryset.order_by("-rank", "key")

@@ -56,7 +56,7 @@ def test_a_title_match_ranks_above_an_abstract_match():
     abstract_hit = Source.objects.get(key="Afzal2020")
     abstract_hit.abstract = "Platypusword only in the abstract, far down."
     abstract_hit.save()
-    ranked = list(search.by_relevance(search.search(Source.objects.all(), "platypusword")).values_list("key", flat=True))
+    ranked = list(search.by_relevance(search.search(Source.objects.all(), "platypusword"), "platypusword").values_list("key", flat=True))
     assert ranked == ["Tatum2018", "Afzal2020"]
 
 
