@@ -309,4 +309,6 @@ def _needs_protection(word: str) -> bool:
 def _verbatim(value: str) -> str:
     """Identifiers, URLs and provenance go through unchanged except for what would break the field
     (braces) or carry a TeX command (\\input, \\write18 …): a backslash is written as \\textbackslash{}."""
+    if not value:
+        return ""
     return value.replace("{", "%7B").replace("}", "%7D").replace("\\", VERBATIM_BACKSLASH).replace("\n", " ").strip()

@@ -1,0 +1,53 @@
+"""The LaTeX encoder's fast path (a per-character table) writes exactly what pylatexenc writes for a whole value."""
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from evidence.bibliography import latex
+from evidence.bibliography.formats import parse
+from evidence.importing import validation_problem
+
+
+def pylatexenc_whole_value(value: str) -> str:
+    """What encode_latex wrote before the fast path: our escapes, then pylatexenc over the whole value."""
+    escaped = "".join(latex.LATEX_SPECIALS.get(char, char) for char in value)
+    return latex._encoder.unicode_to_latex(escaped)
+
+
+BLOCKS = [(0x00A0, 0x0250), (0x0370, 0x0400), (0x0400, 0x0460), (0x1E00, 0x1F00), (0x2000, 0x2070), (0x2190, 0x2200)]
+CHARACTERS = [chr(code) for start, end in BLOCKS for code in range(start, end)]
+
+
+@pytest.mark.parametrize("start", range(0, len(CHARACTERS), 64))
+def test_every_character_of_the_common_blocks_alone_and_between_letters(start):
+    for char in CHARACTERS[start:start + 64]:
+        for value in (char, f"a{char}b", f"{char} {char}", f"{{{char}}}_%"):
+            assert latex.encode_latex(value) == pylatexenc_whole_value(value), repr(value)
+
+
+def test_combining_accents_still_go_through_pylatexenc_whole():
+    for value in ("Me\u0301ndez", "Ve\u030cra Nova\u0301", "n\u0303 & o\u0308"):
+        assert latex.encode_latex(value) == pylatexenc_whole_value(value)
+
+
+def real_world_values() -> list[str]:
+    values = []
+    for path in sorted(Path(settings.SHARED_DATA_DIR).glob("realworld*/**/*")):
+        if path.is_file():
+            try:
+                records = parse(path.read_bytes()).records
+            except ValueError:
+                continue  # a file refused as a whole (tested in test_realworld_files)
+            for record in records:
+                validation_problem(record)
+                values += [record.title, record.container_title, record.abstract, record.publisher]
+                values += [part for name in record.authors for part in (name.family, name.given)]
+    return [value for value in values if value and not value.isascii()]
+
+
+def test_every_non_ascii_value_of_the_real_world_files():
+    values = real_world_values()
+    assert len(values) > 1000  # the files hold thousands of accented names and titles
+    mismatches = [value for value in values if latex.encode_latex(value) != pylatexenc_whole_value(value)]
+    assert mismatches == []
