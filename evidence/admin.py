@@ -31,7 +31,8 @@ from django.utils.html import format_html, format_html_join
 
 from . import articles
 from .bibliography.formats import IMPORT_LABELS, UnknownFormat, parse
-from .importing import commit_import, normalised, plan_import
+from .identifiers import normalised, title_key
+from .importing import commit_import, plan_import
 from .reports import assess_claim
 from .suggestions import suggest_sources
 from .views import bibliography_download
@@ -287,7 +288,8 @@ class SourceForm(VersionedForm):
         cleaned = super().clean()
         title, year = cleaned.get("title"), cleaned.get("year")
         if self.instance.pk is None and title:
-            same = [s for s in Source.objects.filter(year=year) if normalised(s.title) == normalised(title)]
+            candidates = Source.objects.filter(year=year, title_key=title_key(title))
+            same = [s for s in candidates if normalised(s.title) == normalised(title)]
             if same:
                 raise ValidationError(
                     f"{same[0].key} already has this title and year: edit it instead of adding a second record."

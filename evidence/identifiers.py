@@ -84,3 +84,18 @@ def _letters(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(ord("a") + remainder) + letters
     return letters
+
+
+def normalised(text: str) -> str:
+    """Case, accents, punctuation and spacing removed: `Kratom: A “Review”` -> `kratom a review`."""
+    letters = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    return " ".join(re.findall(r"[^\W_]+", letters.casefold()))
+
+
+# Long enough to tell titles apart, short enough for any database's index (PostgreSQL's B-tree takes
+# ~2,700 bytes an entry); titles equal this far are compared whole in Python.
+TITLE_KEY_LENGTH = 200
+
+
+def title_key(title: str) -> str:
+    return normalised(title)[:TITLE_KEY_LENGTH]

@@ -189,6 +189,9 @@ class Source(Versioned):
     # The ordered author names as one text, kept in step by evidence.signals: the full-text index and
     # the "first author" sort read it without a join.
     author_names = models.TextField(blank=True, editable=False)
+    # The title normalised (identifiers.title_key), kept by evidence.signals: duplicates are found by an
+    # indexed lookup instead of comparing every title in Python.
+    title_key = models.CharField(max_length=identifiers.TITLE_KEY_LENGTH, blank=True, editable=False, db_index=True)
     study_design = models.CharField(max_length=40, choices=StudyDesign.choices, blank=True)
     population = models.CharField(max_length=20, choices=Population.choices, blank=True)
     sample_size = models.PositiveIntegerField("sample size (n)", null=True, blank=True)
@@ -212,7 +215,7 @@ class Source(Versioned):
     )
 
     objects = SourceManager()
-    history = HistoricalRecords(excluded_fields=["author_names"])
+    history = HistoricalRecords(excluded_fields=["author_names", "title_key"])
 
     class Meta:
         ordering = ["key"]

@@ -6,11 +6,13 @@ demo data are never touched. Rows go in with bulk inserts, in one transaction.
 """
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 
 from django.db import transaction
 
+from .identifiers import title_key
 from .models import AdverseEffect, AdverseEffectReport, Article, Author, Authorship, Claim, Compound, Evidence, Source
 from .vocabularies import ClaimCategory, Population, ReportSetting, Severity, StudyDesign
 
@@ -40,8 +42,17 @@ class CorpusSize:
         return max(1, self.sources // 500)
 
     @property
-    def claims_per_article(self) -> int:
-        return 100
+    def claims(self) -> int:
+        return max(1, self.sources // 5)
+
+    def claims_per_article(self) -> list[int]:
+        """The first article is the long one the review page is measured on (1,000 statements at
+        100,000 sources); the others share the rest evenly."""
+        if self.articles == 1:
+            return [self.claims]
+        longest = min(1_000, self.claims // 2)
+        share, extra = divmod(self.claims - longest, self.articles - 1)
+        return [longest] + [share + (number < extra) for number in range(self.articles - 1)]
 
     @property
     def links_per_claim(self) -> int:
@@ -84,10 +95,12 @@ def _sources(rng: random.Random, size: CorpusSize, authors: list[Author], seed: 
     compound_ids = list(Compound.objects.values_list("pk", flat=True))
     for i in range(size.sources):
         people = rng.sample(authors, rng.randint(1, 6))
+        title = _title(rng)
         rows.append(
             Source(
                 key=f"{SYNTHETIC_PREFIX}{i:06d}",
-                title=_title(rng),
+                title=title,
+                title_key=title_key(title),  # bulk inserts send no pre_save signal
                 year=rng.randint(1990, 2025),
                 container_title=f"Synthetic Journal of {rng.choice(WORDS).capitalize()}",
                 volume=str(rng.randint(1, 60)),
@@ -105,27 +118,32 @@ def _sources(rng: random.Random, size: CorpusSize, authors: list[Author], seed: 
         authorships.append(people)
         compounds.append(rng.sample(compound_ids, rng.randint(1, min(2, len(compound_ids)))) if compound_ids else [])
     created = Source.objects.bulk_create(rows, batch_size=BATCH)
-    Authorship.objects.bulk_create(
+    _insert_in_batches(
+        Authorship,
         (
             Authorship(source=source, author=person, position=position)
             for source, people in zip(created, authorships)
             for position, person in enumerate(people, start=1)
         ),
-        batch_size=BATCH,
     )
     link = Source.compounds.through
-    link.objects.bulk_create(
-        (link(source_id=source.pk, compound_id=compound) for source, chosen in zip(created, compounds) for compound in chosen),
-        batch_size=BATCH,
+    _insert_in_batches(
+        link, (link(source_id=source.pk, compound_id=compound) for source, chosen in zip(created, compounds) for compound in chosen)
     )
     return len(created)
+
+
+def _insert_in_batches(model, rows) -> int:
+    """bulk_create one batch at a time: given a generator, bulk_create itself would first make all rows
+    (half a million evidence links) into one list."""
+    return sum(len(model.objects.bulk_create(batch)) for batch in itertools.batched(rows, BATCH))
 
 
 def _articles_and_claims(rng: random.Random, size: CorpusSize) -> list[int]:
     categories = ClaimCategory.values
     claims = []
-    for number in range(size.articles):
-        sentences = [f"Synthetic statement {number}.{i} says {_title(rng).lower()}." for i in range(size.claims_per_article)]
+    for number, count in enumerate(size.claims_per_article()):
+        sentences = [f"Synthetic statement {number}.{i} says {_title(rng).lower()}." for i in range(count)]
         text = " ".join(sentences)
         article = Article.objects.create(
             title=f"Synthetic article {number}", slug=f"{SYNTHETIC_SLUG}{number:04d}", site="synthetic", text=text
@@ -148,7 +166,7 @@ def _evidence(rng: random.Random, size: CorpusSize, claims: list[int], sources: 
                     curation_status="reviewed",
                 )
 
-    return len(Evidence.objects.bulk_create(rows(), batch_size=BATCH))
+    return _insert_in_batches(Evidence, rows())
 
 
 def _reports(rng: random.Random, size: CorpusSize, sources: list[int]) -> int:

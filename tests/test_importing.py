@@ -4,10 +4,12 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
+from django.db.models.signals import post_init
 
 from evidence import importing
 from evidence.bibliography.formats import EXPORT_FORMATS, parse
 from evidence.bibliography.sources import record_from_source, records_of
+from evidence.identifiers import title_key
 from evidence.importing import Action, commit_import, plan_import
 from evidence.models import AdverseEffectReport, Author, Evidence, Source
 
@@ -228,3 +230,34 @@ def test_a_nul_byte_in_a_file_is_dropped_before_postgresql_sees_it():
 def test_a_doi_given_as_a_link_is_read_as_the_doi():
     (entry,) = plan_of(bib(key="Link1", doi="http://doi.acm.org/10.1145/1137627.1137631")).entries
     assert entry.action == Action.NEW and entry.record.doi == "10.1145/1137627.1137631"
+
+
+def test_every_source_has_its_title_key_whether_loaded_from_fixtures_or_saved():
+    assert all(s.title_key == title_key(s.title) for s in Source.objects.all())
+    source = Source.objects.get(key="Kruegel2016")
+    source.title = "Kratom: A “New” Title — Revised"
+    source.save()
+    source.refresh_from_db()
+    assert source.title_key == "kratom a new title revised"
+
+
+def test_titles_alike_beyond_the_indexed_key_are_still_compared_whole():
+    stem = "Kratom " * 40  # 280 characters: the indexed key holds the first 200
+    commit_import(plan_of(bib(key="Long2020", title=stem + "first part", year="2020", author="Anon, A.")))
+    plan = plan_of(bib(title=stem + "second part", year="2020", author="Anon, A."))
+    assert plan.entries[0].action == Action.NEW
+    same = plan_of(bib(title=(stem + "FIRST part.").upper(), year="2020", author="Anon, A."))
+    assert same.entries[0].action != Action.NEW and same.entries[0].existing.key == "Long2020"
+
+
+def test_planning_loads_only_the_candidates_not_every_source_of_the_year(django_assert_max_num_queries):
+    Source.objects.bulk_create(Source(key=f"Filler{i}", title=f"Filler {i}", title_key=f"filler {i}", year=2024) for i in range(300))
+    loaded = []
+    post_init.connect(lambda sender, instance, **kwargs: loaded.append(instance), sender=Source, weak=False, dispatch_uid="count")
+    try:
+        with django_assert_max_num_queries(6):
+            plan = plan_of(bib(year="2024"))
+    finally:
+        post_init.disconnect(sender=Source, dispatch_uid="count")
+    assert plan.entries[0].action == Action.NEW
+    assert len(loaded) <= 2  # the entry's own record, validated as a Source; no candidate of 2024

@@ -51,3 +51,41 @@ def test_every_non_ascii_value_of_the_real_world_files():
     assert len(values) > 1000  # the files hold thousands of accented names and titles
     mismatches = [value for value in values if latex.encode_latex(value) != pylatexenc_whole_value(value)]
     assert mismatches == []
+
+
+def pylatexenc_decode_whole(value: str) -> str:
+    """What decode_latex gave before the fast path: pylatexenc over the whole value."""
+    return latex._decoder.latex_to_text(latex.BARE_PERCENT.sub(r"\\%", value)).strip()
+
+
+def raw_bibtex_values() -> list[str]:
+    """Every field value, still LaTeX, of every real-world BibTeX file."""
+    import bibtexparser
+
+    values = []
+    for path in sorted(Path(settings.SHARED_DATA_DIR).glob("realworld*/**/*.bib")):
+        library = bibtexparser.parse_string(path.read_bytes().decode("utf-8", errors="replace"))
+        values += [field.value for entry in library.entries for field in entry.fields if isinstance(field.value, str)]
+    return [value for value in values if latex.LATEX_MARKUP.search(value) and len(value) < 20_000]
+
+
+def test_decoding_every_marked_up_value_of_the_real_world_files_matches_pylatexenc_whole():
+    values = raw_bibtex_values()
+    fast = [value for value in values if not latex.OTHER_MARKUP.search(latex.SIMPLE_MARKUP.sub("", value))]
+    assert len(values) > 5000 and len(fast) > 2000  # most marked-up values take the fast path
+    mismatches = []
+    for value in values:
+        try:
+            expected = pylatexenc_decode_whole(value)
+        except RecursionError:
+            continue
+        if latex.decode_latex(value) != expected:
+            mismatches.append(value)
+    assert mismatches == []
+
+
+def test_what_we_encode_decodes_back_through_the_fast_path():
+    for char in CHARACTERS:
+        value = f"Tit{char}le & 50% {{x}} -- {char}"
+        encoded = latex.encode_latex(value)
+        assert latex.decode_latex(encoded) == pylatexenc_decode_whole(encoded), repr(value)

@@ -1,12 +1,14 @@
 """LaTeX in BibTeX field values <-> Unicode text.
 
-Most fields are plain text, and the full decoder is ~40x slower than parsing
-(../shared/notes/facts.md), so only values that contain LaTeX markup go through it.
+Most fields are plain text, and pylatexenc's full decoder and encoder are ~40x slower than parsing and
+writing (../shared/notes/facts.md): plain values pass untouched, and the common markup goes through
+tables filled from pylatexenc once per token or character; only the rest goes to pylatexenc whole.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexencode import UnicodeToLatexEncoder
@@ -36,11 +38,27 @@ class LatexTooLong(ValueError):
     pass
 
 
+# Markup decoded a token at a time, each token asked of pylatexenc once and then looked up: accents
+# ({\'e}, \'{e}, {\ss}), escaped specials (\&, \textbackslash{}), dashes, ~ and grouping braces -- what
+# our export writes and most files hold. A value with any other markup goes to pylatexenc whole.
+SIMPLE_MARKUP = re.compile(
+    r"\{\\[^A-Za-z\s{}]\{?[A-Za-z]\}?\}|\\[^A-Za-z\s{}]\{[A-Za-z]\}|\{\\[A-Za-z]+\}|\\[&%$#_{}]|\\text[a-z]+\{\}|---?|''|``|[~{}]"
+)
+OTHER_MARKUP = re.compile(r"[\\$]")
+
+
+@lru_cache(maxsize=4096)
+def _decoded_token(token: str) -> str:
+    return _decoder.latex_to_text(token)
+
+
 def decode_latex(value: str) -> str:
     if not LATEX_MARKUP.search(value):
         return value
     if len(value) > MAX_DECODED_LENGTH:
         raise LatexTooLong(f"a field of {len(value):,} characters is too long to decode (limit {MAX_DECODED_LENGTH:,})")
+    if not OTHER_MARKUP.search(SIMPLE_MARKUP.sub("", value)):
+        return SIMPLE_MARKUP.sub(lambda token: _decoded_token(token.group()), value).strip()
     return _decoder.latex_to_text(BARE_PERCENT.sub(r"\\%", value)).strip()
 
 
