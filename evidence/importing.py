@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from . import identifiers
 from .identifiers import TITLE_KEY_LENGTH, normalised
@@ -276,19 +277,25 @@ class ImportResult:
 
 
 def commit_import(plan: ImportPlan, user=None, provenance: str = "") -> ImportResult:
-    """Write the plan: all of it or (on any error) nothing. Entries that failed are skipped, not written."""
+    """Write the plan: all of it or (on any error) nothing. Entries that failed are skipped, not written.
+    New sources, their history rows and their author links go in with bulk inserts."""
     batch = f"import-{uuid.uuid4().hex[:10]}"
     provenance = f"{provenance} ({batch})".strip()
     with transaction.atomic():
         authors = _authors_for(plan)
         taken = set(Source.objects.values_list("key", flat=True))
-        created, updated = [], []
-        new_sources: dict[int, Source] = {}
-        for entry in plan.entries:
-            if entry.action == Action.NEW:
-                source = _create(entry.record, authors, taken, user, provenance, batch)
-                new_sources[id(entry)] = source
-                created.append(source)
+        new_entries = [entry for entry in plan.entries if entry.action == Action.NEW]
+        unsaved = [_new_source(entry.record, authors, taken, user, provenance) for entry in new_entries]
+        # The history rows say which import made each source (bulk inserts send no signals, so these
+        # are written here, as are title_key and author_names above).
+        created = bulk_create_with_history(unsaved, Source, default_user=user, default_change_reason=batch)
+        Authorship.objects.bulk_create(
+            Authorship(source=source, author=authors[(name.family, name.given)], position=position)
+            for source, entry in zip(created, new_entries)
+            for position, name in enumerate(entry.record.authors, start=1)
+        )
+        new_sources = {id(entry): source for entry, source in zip(new_entries, created)}
+        updated = []
         for entry in plan.entries:
             if entry.action in (Action.DUPLICATE, Action.CONFLICT) and entry.fills:
                 target = entry.existing or new_sources[id(entry.earlier)]
@@ -305,21 +312,21 @@ def _authors_for(plan: ImportPlan) -> dict[tuple[str, str], Author]:
         people = entry.record.authors if entry.action == Action.NEW else entry.fills.get("authors", [])
         for name in people:
             names.setdefault((name.family, name.given), name)
-    existing = {}
-    families = {family for family, _ in names}
-    for author in Author.objects.filter(family__in=families):
-        existing[(author.family, author.given)] = author
-    missing = [
+    families = sorted({family for family, _ in names})
+
+    def stored() -> dict[tuple[str, str], Author]:
+        return {(a.family, a.given): a for chunk in _chunks(families) for a in Author.objects.filter(family__in=chunk)}
+
+    existing = stored()
+    Author.objects.bulk_create(
         Author(family=family, given=given, is_organization=name.is_organization)
         for (family, given), name in names.items()
         if (family, given) not in existing
-    ]
-    Author.objects.bulk_create(missing)
-    existing.update({(a.family, a.given): a for a in Author.objects.filter(family__in=families)})
-    return existing
+    )
+    return stored()
 
 
-def _create(record: SourceRecord, authors: dict, taken: set[str], user, provenance: str, batch: str) -> Source:
+def _new_source(record: SourceRecord, authors: dict, taken: set[str], user, provenance: str) -> Source:
     values = source_values(record)
     values["provenance"] = "\n".join(filter(None, [record.provenance, provenance]))
     key = record.key if _usable_key(record.key, taken) else None
@@ -327,21 +334,15 @@ def _create(record: SourceRecord, authors: dict, taken: set[str], user, provenan
         first = record.authors[0].family if record.authors else (record.title.split() or ["Anon"])[0]
         key = identifiers.unique_key(identifiers.key_stem(first, record.year), taken)
     taken.add(key)
-    people = [authors[(name.family, name.given)] for name in record.authors]
-    source = Source(
+    return Source(
         key=key,
         curation_status=CurationStatus.DRAFT,
-        author_names="; ".join(str(person) for person in people),
+        author_names="; ".join(str(authors[(name.family, name.given)]) for name in record.authors),
+        title_key=identifiers.title_key(record.title),
         created_by=user,
         updated_by=user,
         **values,
     )
-    source._change_reason = batch  # the history record says which import made it
-    source.save()
-    Authorship.objects.bulk_create(
-        Authorship(source=source, author=person, position=position) for position, person in enumerate(people, start=1)
-    )
-    return source
 
 
 def _usable_key(key: str, taken: set[str]) -> bool:

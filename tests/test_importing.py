@@ -11,7 +11,7 @@ from evidence.bibliography.formats import EXPORT_FORMATS, parse
 from evidence.bibliography.sources import record_from_source, records_of
 from evidence.identifiers import title_key
 from evidence.importing import Action, commit_import, plan_import
-from evidence.models import AdverseEffectReport, Author, Evidence, Source
+from evidence.models import AdverseEffectReport, Author, Authorship, Evidence, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -107,20 +107,18 @@ def test_failed_entries_are_reported_with_line_and_reason_and_the_rest_imports()
 
 def test_a_commit_is_all_or_nothing(monkeypatch):
     plan = plan_of(bib(key="First1") + bib(key="Second2", title="Another new one"))
-    real_create = importing._create
-    calls = []
 
-    def failing_create(record, *args):
-        calls.append(record.key)
-        if len(calls) == 2:
-            raise IntegrityError("simulated failure on the second record")
-        return real_create(record, *args)
+    def failing_links(*args, **kwargs):
+        # By now both sources and their history rows are inserted: they must go with the rest.
+        assert Source.objects.filter(key__in=["First1", "Second2"]).count() == 2
+        raise IntegrityError("simulated failure while linking authors")
 
-    monkeypatch.setattr(importing, "_create", failing_create)
-    before = Source.objects.count()
+    monkeypatch.setattr(Authorship.objects, "bulk_create", failing_links)
+    before, history_before = Source.objects.count(), Source.history.count()
     with pytest.raises(IntegrityError):
         commit_import(plan)
     assert Source.objects.count() == before and not Source.objects.filter(key="First1").exists()
+    assert Source.history.count() == history_before
 
 
 def test_a_file_key_is_kept_when_free_and_replaced_when_taken():
