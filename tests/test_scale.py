@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence import synthetic
+from evidence.identifiers import title_key
 from evidence.models import AdverseEffectReport, Article, Author, Claim, Evidence, Source
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,30 @@ def test_the_benchmark_prints_every_figure(corpus):
     figures = json.loads(out.getvalue())
     names = [row["name"] for row in figures["rows"]]
     assert names[:3] == ["sources list: search + two facets", "source detail", "claim detail"]
-    assert "import 100 BibTeX entries, commit" in names and "export 100 sources as csv" in names
+    assert "import 100 BibTeX entries, commit" in names and "export 100 sources as csv (from the database)" in names
+    assert "write 100 records as BibTeX (LaTeX-escaped)" in names
     assert all(row["median"] > 0 for row in figures["rows"])
+    assert all(row["floor"] > 0 for row in figures["rows"] if row["name"].startswith(("import", "write", "sources list")))
     assert Source.objects.filter(key__startswith="BENCH").count() == 0  # the measured import was rolled back
+
+
+def test_the_benchmark_makes_the_corpus_it_is_asked_for_or_says_why_not(db):
+    out = io.StringIO()
+    call_command("benchmark", "--sources", "500", "--repeat", "1", "--entries", "20", stdout=out)
+    assert "Generated 500 synthetic sources" in out.getvalue()
+    assert Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX).count() == 500
+    with pytest.raises(CommandError, match="holds 500 synthetic sources, not 1,000"):
+        call_command("benchmark", "--sources", "1000", stdout=io.StringIO())
+
+
+def test_at_full_size_the_first_article_has_1000_statements_and_the_claims_add_up():
+    size = synthetic.CorpusSize(100_000)
+    per_article = size.claims_per_article()
+    assert (len(per_article), per_article[0], sum(per_article)) == (200, 1_000, 20_000)
+    assert max(per_article[1:]) - min(per_article[1:]) <= 1
+
+
+def test_synthetic_sources_have_their_title_key(corpus):
+    assert all(
+        source.title_key == title_key(source.title) for source in Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX)
+    )

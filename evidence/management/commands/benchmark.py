@@ -11,6 +11,7 @@ import bibtexparser
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -19,7 +20,7 @@ from evidence import synthetic
 from evidence.bibliography.bibtex import write_bibtex
 from evidence.bibliography.csljson import record_to_item
 from evidence.bibliography.formats import EXPORT_FORMATS, parse
-from evidence.bibliography.sources import records_of
+from evidence.bibliography.sources import records_of, source_values
 from evidence.importing import commit_import, plan_import
 from evidence.models import Article, Claim, Source
 
@@ -44,27 +45,39 @@ def timed(function: Callable, repeat: int) -> tuple[float, float, int]:
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], queries
 
 
-def peak(function: Callable) -> tuple[float, float]:
-    """(seconds, peak MB of Python allocations) of one run."""
+def seconds(function: Callable) -> float:
     gc.collect()
-    tracemalloc.start()
     started = time.perf_counter()
     function()
-    seconds = time.perf_counter() - started
-    _, top = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return seconds, top / 1e6
+    return time.perf_counter() - started
+
+
+def peak_mb(function: Callable) -> float:
+    """Peak MB of Python allocations during one more run: tracemalloc slows Python code 2-3x, so times
+    are measured in runs of their own, without it."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
 
 
 class Command(BaseCommand):
     help = "Measure pages, import and export on the current database against their floors; --json for JSON."
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--sources", type=int, help="first make the synthetic corpus this size (generate_corpus --seed 1) if absent"
+        )
         parser.add_argument("--repeat", type=int, default=20, help="requests per page")
         parser.add_argument("--entries", type=int, default=10_000, help="entries to import and export")
         parser.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args, repeat: int, entries: int, as_json: bool, **options):
+    def handle(self, *args, sources: int | None, repeat: int, entries: int, as_json: bool, **options):
+        if sources:
+            self.ensure_corpus(sources, quiet=as_json)
         if not Source.objects.exists():
             raise CommandError("The database is empty: run load_demo and generate_corpus --sources N first.")
         self.progress = not as_json
@@ -82,6 +95,17 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(figures, indent=1))
             return
         self.stdout.write("Times in ms; ratio = median / floor.")
+
+    def ensure_corpus(self, size: int, quiet: bool) -> None:
+        present = Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX).count()
+        if present == size:
+            return
+        if present:
+            raise CommandError(f"The database holds {present:,} synthetic sources, not {size:,}: run generate_corpus --remove first.")
+        started = time.perf_counter()
+        made = synthetic.generate(size, seed=1)
+        if not quiet:
+            self.stdout.write(f"Generated {made['sources']:,} synthetic sources in {time.perf_counter() - started:.0f} s.")
 
     def report(self, row: dict) -> dict:
         """Print a measured row as soon as it is measured (a slow step shows where it is slow)."""
@@ -102,19 +126,19 @@ class Command(BaseCommand):
         client = Client(HTTP_HOST=host, secure=not settings.DEBUG)
         source = Source.objects.filter(evidence__isnull=False).order_by("-pk").first()
         claim = Claim.objects.filter(evidence__isnull=False).order_by("-pk").first()
-        article = max(Article.objects.all(), key=lambda a: a.claims.count())
+        article = Article.objects.annotate(statements=Count("claims")).order_by("-statements", "pk").first()
         pages = {
             "sources list: search + two facets": reverse("evidence:sources") + LIST_QUERY,
             "source detail": source.get_absolute_url(),
             "claim detail": claim.get_absolute_url(),
-            f"review page ({article.claims.count():,} statements)": article.get_absolute_url(),
+            f"review page ({article.statements:,} statements)": article.get_absolute_url(),
             "adverse-effects overview": reverse("evidence:adverse-effects"),
             "evidence map (one article)": reverse("evidence:evidence-map") + f"?article={article.slug}",
             "home": reverse("evidence:home"),
         }
         floors = {
             "sources list: search + two facets": self.list_floor,
-            f"review page ({article.claims.count():,} statements)": lambda: self.review_floor(article),
+            f"review page ({article.statements:,} statements)": lambda: self.review_floor(article),
         }
         rows = []
         for name, url in pages.items():
@@ -161,44 +185,65 @@ class Command(BaseCommand):
     # --- bibliographies ------------------------------------------------------------------------------------
 
     def bibliographies(self, entries: int) -> list[dict]:
-        sources = Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX).order_by("key")[:entries]
-        if not sources.exists():
-            sources = Source.objects.order_by("key")[:entries]
-        records = list(records_of(Source.objects.filter(pk__in=list(sources.values_list("pk", flat=True))).order_by("key")))
+        chosen = Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX).order_by("key")[:entries]
+        if not chosen.exists():
+            chosen = Source.objects.order_by("key")[:entries]
+        chosen = Source.objects.filter(pk__in=list(chosen.values_list("pk", flat=True))).order_by("key")
+        records = list(records_of(chosen))
         for number, record in enumerate(records):  # new keys and no identifiers, so the import writes them all
             record.key, record.doi, record.pmid, record.pmcid = f"BENCH{number:06d}", "", "", ""
             record.title = f"{record.title} (benchmark copy {number})"
         bibtex_text = "".join(write_bibtex(records))
         data = bibtex_text.encode()
-        rows = []
+        n = f"{len(records):,}"
 
-        bare_parse = peak(lambda: bibtexparser.parse_string(bibtex_text, parse_stack=[]))[0] * 1000
-        dry = peak(lambda: plan_import(parse(data)))
-        rows.append(self.report({"name": f"import {len(records):,} BibTeX entries, dry run", "median": dry[0] * 1000,
-                                 "floor": bare_parse, "peak_mb": dry[1]}))
+        bare_parse = seconds(lambda: bibtexparser.parse_string(bibtex_text, parse_stack=[])) * 1000
+        bare_insert = seconds(lambda: rolled_back(lambda: Source.objects.bulk_create(bare_sources(records)))) * 1000
+
+        def dry_run():
+            plan_import(parse(data))
 
         def commit():
-            try:
-                with transaction.atomic():
-                    commit_import(plan_import(parse(data)))
-                    raise Rollback
-            except Rollback:
-                pass
+            rolled_back(lambda: commit_import(plan_import(parse(data))))
 
-        written = peak(commit)
-        rows.append(self.report({"name": f"import {len(records):,} BibTeX entries, commit", "median": written[0] * 1000,
-                                 "floor": bare_parse, "peak_mb": written[1]}))
+        rows = [
+            self.measured(f"import {n} BibTeX entries, dry run", dry_run, bare_parse),
+            self.measured(f"import {n} BibTeX entries, commit", commit, bare_parse + bare_insert,
+                          floor_name="bare parse + bulk insert"),
+        ]
 
         library = bibtexparser.parse_string(bibtex_text, parse_stack=[])
-        bare_write = peak(lambda: bibtexparser.write_string(library, unparse_stack=[]))[0] * 1000
-        dumps = peak(lambda: json.dumps([record_to_item(r) for r in records]))[0] * 1000
-        chosen = Source.objects.filter(pk__in=list(sources.values_list("pk", flat=True))).order_by("key")
-        floors = {"bibtex": bare_write, "csljson": dumps, "ris": None, "csv": None}
+        bare_write = seconds(lambda: bibtexparser.write_string(library, unparse_stack=[])) * 1000
+        dumps = seconds(lambda: json.dumps([record_to_item(r) for r in records])) * 1000
+        rows.append(self.measured(f"write {n} records as BibTeX (LaTeX-escaped)",
+                                  lambda: "".join(write_bibtex(records)), bare_write))
+        floors = {"bibtex": None, "csljson": dumps, "ris": None, "csv": None}
         for fmt, floor in floors.items():
-            seconds, top = peak(lambda fmt=fmt: sum(len(chunk) for chunk in EXPORT_FORMATS[fmt].write(records_of(chosen))))
-            rows.append(self.report({"name": f"export {len(records):,} sources as {fmt}", "median": seconds * 1000,
-                                     "floor": floor, "peak_mb": top}))
-        everything = peak(lambda: sum(len(c) for c in EXPORT_FORMATS["bibtex"].write(records_of(Source.objects.order_by("key")))))
-        rows.append(self.report({"name": f"export all {Source.objects.count():,} sources as bibtex (streamed)",
-                                 "median": everything[0] * 1000, "peak_mb": everything[1]}))
+            rows.append(self.measured(f"export {n} sources as {fmt} (from the database)",
+                                      lambda fmt=fmt: sum(map(len, EXPORT_FORMATS[fmt].write(records_of(chosen)))), floor))
+        everything = Source.objects.order_by("key")
+        rows.append(self.measured(f"export all {everything.count():,} sources as BibTeX, streamed",
+                                  lambda: sum(map(len, EXPORT_FORMATS["bibtex"].write(records_of(everything))))))
         return rows
+
+    def measured(self, name: str, function: Callable, floor: float | None = None, floor_name: str = "") -> dict:
+        """One run timed, one more for its memory; the row printed at once."""
+        row = {"name": name, "median": seconds(function) * 1000, "floor": floor, "peak_mb": peak_mb(function)}
+        if floor_name:
+            row["floor_name"] = floor_name
+        return self.report(row)
+
+
+def rolled_back(function: Callable) -> None:
+    """Run a write and undo it, so that every measured import starts from the same database."""
+    try:
+        with transaction.atomic():
+            function()
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def bare_sources(records) -> list[Source]:
+    """The rows an import of the records inserts, with nothing else done: the insert's floor."""
+    return [Source(key=record.key, **source_values(record)) for record in records]
