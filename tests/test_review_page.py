@@ -129,3 +129,20 @@ def test_markdown_report_lists_flagged_statements_with_reasons(reader):
     assert markdown.startswith("# Flag report: Kratom for chronic pain")
     assert "| 37 | 22 | 9 | 12 | 0 | 1 | 0 | 15 |" in markdown
     assert "- **contradicted**, certainty low: Remember that consistency is key" in markdown
+
+
+def test_each_statement_shows_its_strongest_links_and_a_way_to_all_of_them(reader):
+    from django.db.models import Count
+
+    from evidence.views import REVIEW_LINKS_SHOWN
+
+    claim = Claim.objects.annotate(n=Count("evidence")).filter(n__gt=REVIEW_LINKS_SHOWN).order_by("-n", "pk").first()
+    page = reader.get(reverse("evidence:article", args=[claim.article.slug])).content.decode()
+    section = page[page.index(f'id="claim-{claim.pk}"'):]
+    section = section[: section.index("</article>")]
+    assert section.count("<tr>") == 1 + REVIEW_LINKS_SHOWN  # the header row and the strongest links
+    assert f'href="{claim.get_absolute_url()}">All {claim.n} evidence links' in section
+    strongest = Claim.objects.for_review().get(pk=claim.pk).evidence.all()[:REVIEW_LINKS_SHOWN]
+    assert [f">{e.source.key}</a>" in section for e in strongest] == [True] * REVIEW_LINKS_SHOWN
+    whole = reader.get(claim.get_absolute_url()).content.decode()
+    assert all(f">{e.source.key}</a>" in whole for e in Evidence.objects.filter(claim=claim).select_related("source"))
