@@ -117,6 +117,9 @@ class SourceSearch:
     sort: str
     errors: list[str]
     searching: bool
+    # The same rows unordered and unranked, to count: SQLite planned the count through the ranking's
+    # join to the FTS table badly (3 s instead of 0.05 s at 100,000 sources).
+    matches: QuerySet
 
     @property
     def valid(self) -> bool:
@@ -130,10 +133,10 @@ def find_sources(data: QueryDict) -> SourceSearch:
     sort, sort_error = chosen_sort(data.get("sort", ""), searching)
     errors = error_messages(filterset) + ([sort_error] if sort_error else [])
     if filterset.errors:
-        return SourceSearch(filterset, Source.objects.none(), sort, errors, searching)
+        return SourceSearch(filterset, Source.objects.none(), sort, errors, searching, Source.objects.none())
     results = filterset.qs
     results = search.by_relevance(results, data.get("q", "")) if sort == "relevance" else results.order_by(*SORT_ORDER[sort])
-    return SourceSearch(filterset, results, sort, errors, searching)
+    return SourceSearch(filterset, results, sort, errors, searching, filterset.qs)
 
 
 # Facet name -> how its values are labelled (compounds and adverse effects are named by their own value

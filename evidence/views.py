@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
 from . import filters, overviews, reports
@@ -104,13 +105,25 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
 SOURCES_PER_PAGE = 25
 
 
+class SearchPaginator(Paginator):
+    """Pages of a search's ordered results, counted over its plain matches (see SourceSearch.matches)."""
+
+    def __init__(self, found: filters.SourceSearch, per_page: int):
+        super().__init__(found.results, per_page)
+        self.matches = found.matches
+
+    @cached_property
+    def count(self) -> int:
+        return self.matches.count()
+
+
 @require_safe
 def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
     # Compounds are named by slug in the URL: one read serves the facets and the filter chips.
     compound_names = dict(Compound.objects.values_list("slug", "name"))
     facets = filters.facet_counts(request.GET, Source.objects.public(), compound_names) if found.valid else {}
-    page = Paginator(found.results, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    page = SearchPaginator(found, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
     # Authors and compounds for the sources on this page only.
     rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([source.pk for source in page])
     context = {

@@ -158,12 +158,12 @@ class Command(BaseCommand):
         from evidence.filters import find_sources
         from django.http import QueryDict
 
-        results = find_sources(QueryDict(LIST_QUERY[1:])).results
-        sql, params = results.values("pk").query.sql_with_params()
+        found = find_sources(QueryDict(LIST_QUERY[1:]))
+        sql, params = found.matches.values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", params)
             cursor.fetchall()
-            page_sql, page_params = results.values("pk", "key", "title", "year")[:25].query.sql_with_params()
+            page_sql, page_params = found.results.values("pk", "key", "title", "year")[:25].query.sql_with_params()
             cursor.execute(page_sql, page_params)
             cursor.fetchall()
 
