@@ -48,10 +48,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
-    """The article's flags; `?drafts=include` also counts evidence links not reviewed yet."""
+    """The article's flags, for downloads: every statement with all its links."""
     article = get_object_or_404(Article, slug=slug)
-    include_drafts = request.GET.get("drafts") == "include"
-    return reports.build_report(article, Claim.objects.for_review().filter(article=article), include_drafts)
+    return reports.build_report(article, Claim.objects.for_review().filter(article=article), counts_drafts(request))
+
+
+def counts_drafts(request: HttpRequest) -> bool:
+    """`?drafts=include` also counts evidence links not reviewed yet."""
+    return request.GET.get("drafts") == "include"
 
 
 # Evidence rows per statement on the review page, strongest stance first; the statement's own page lists
@@ -61,7 +65,8 @@ REVIEW_LINKS_SHOWN = 5
 
 @require_safe
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
-    report = article_report_for(request, slug)
+    article = get_object_or_404(Article, slug=slug)
+    report = reports.review_report(article, counts_drafts(request), REVIEW_LINKS_SHOWN)
     context = {
         "report": report,
         "article": report.article,

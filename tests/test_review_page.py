@@ -25,8 +25,8 @@ def report_url(fmt, slug=SEED):
 
 
 def test_the_review_page_shows_summary_flags_and_every_statement(reader, django_assert_max_num_queries):
-    # article + claims + evidence with their sources: nothing per statement.
-    with django_assert_max_num_queries(3):
+    # article, claims, their links as values, the strongest links with their sources: nothing per statement.
+    with django_assert_max_num_queries(4):
         response = reader.get(review_url())
     page = response.content.decode()
     assert response.status_code == 200
@@ -146,3 +146,21 @@ def test_each_statement_shows_its_strongest_links_and_a_way_to_all_of_them(reade
     assert [f">{e.source.key}</a>" in section for e in strongest] == [True] * REVIEW_LINKS_SHOWN
     whole = reader.get(claim.get_absolute_url()).content.decode()
     assert all(f">{e.source.key}</a>" in whole for e in Evidence.objects.filter(claim=claim).select_related("source"))
+
+
+@pytest.mark.parametrize("include_drafts", [False, True])
+def test_the_review_page_report_agrees_with_the_full_report_statement_by_statement(include_drafts):
+    # The page assesses from plain values and keeps only the strongest links as objects; the downloads
+    # use every link as an object. Same statuses, reasons and certainty; the page's links are the first.
+    from evidence.models import Article
+    from evidence.reports import build_report, review_report
+
+    for article in Article.objects.all():
+        full = build_report(article, Claim.objects.for_review().filter(article=article), include_drafts)
+        page = review_report(article, include_drafts, shown=3)
+        assert [s.claim.pk for s in page.statements] == [s.claim.pk for s in full.statements]
+        for on_page, whole in zip(page.statements, full.statements):
+            assert on_page.assessment == whole.assessment
+            assert on_page.links == len(whole.evidence)
+            assert [e.pk for e in on_page.evidence] == [e.pk for e in whole.evidence[:3]]
+        assert page.summary == full.summary

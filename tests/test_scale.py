@@ -85,6 +85,15 @@ def test_the_benchmark_prints_every_figure(corpus):
     assert Source.objects.filter(key__startswith="BENCH").count() == 0  # the measured import was rolled back
 
 
+def test_the_benchmark_can_measure_the_pages_alone(corpus):
+    out = io.StringIO()
+    call_command("benchmark", "--only", "pages", "--repeat", "1", "--json", stdout=out)
+    rows = json.loads(out.getvalue())["rows"]
+    assert len(rows) == 7 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
+    floored = [row for row in rows if row["floor"]]
+    assert [row["name"][:12] for row in floored] == ["sources list", "review page "]
+
+
 def test_the_benchmark_makes_the_corpus_it_is_asked_for_or_says_why_not(db):
     out = io.StringIO()
     call_command("benchmark", "--sources", "500", "--repeat", "1", "--entries", "20", stdout=out)

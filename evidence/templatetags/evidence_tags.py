@@ -56,8 +56,3 @@ def web_url(url: str) -> str:
     whatever got it into the database. Templates autoescape text but not a URL's scheme."""
     return url if urlsplit(url or "").scheme.lower() in ("http", "https") else ""
 
-
-@register.filter
-def take(items, number: int) -> list:
-    """The first `number` items (the built-in slice filter wants its bounds as text)."""
-    return list(items)[:number]
