@@ -228,10 +228,11 @@ EVERY_FILTER = (
 
 @pytest.mark.parametrize(
     ("query", "most"),
-    [("", 15), ("?q=abuse", 15), ("?q=abuse&population=animals&sort=author&page=2", 15), (EVERY_FILTER, 40)],
+    [("", 11), ("?q=abuse", 11), ("?q=abuse&population=animals&sort=author&page=2", 11), (EVERY_FILTER, 27)],
 )
 def test_the_query_count_does_not_grow_with_the_results(reader, django_assert_max_num_queries, query, most):
-    # One query per facet, plus (per facet) the validation of each chosen compound or effect.
+    # One query per related facet and one for the four column facets, plus (per facet) the validation
+    # of each chosen compound or effect.
     def queries():
         with CaptureQueriesContext(connection) as context:
             assert reader.get(SOURCES + query).status_code == 200
