@@ -97,11 +97,21 @@ def test_postgresql_uses_the_gin_index_for_search():
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         cursor.execute(
-            f"EXPLAIN SELECT id FROM evidence_source WHERE ({search.POSTGRES_VECTOR}) "
+            f"EXPLAIN SELECT id FROM evidence_source WHERE {search.POSTGRES_COLUMN} "
             "@@ websearch_to_tsquery('english', 'abuse')"
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert search.POSTGRES_INDEX in plan
+    assert search.POSTGRES_COLUMN_INDEX in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored search vector exists on PostgreSQL only")
+def test_the_stored_search_vector_follows_every_searched_column():
+    source = Source.objects.create(key="Vector1", title="Numbatword", keywords="quollword")
+    assert keys("numbatword") == keys("quollword") == {"Vector1"}
+    Author.objects.create(family="Bilbyword")
+    Authorship.objects.create(source=source, author=Author.objects.get(family="Bilbyword"), position=1)
+    Source.objects.filter(pk=source.pk).update(title="Renamed", abstract="dunnartword")
+    assert keys("bilbyword") == keys("dunnartword") == {"Vector1"} and keys("numbatword") == set()
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite rebuilds tables on ALTER; PostgreSQL does not")
