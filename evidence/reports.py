@@ -99,39 +99,38 @@ def build_report(article: Article, claims: Iterable[Claim], include_drafts: bool
 
 
 def review_report(article: Article, include_drafts: bool = False, shown: int = 5) -> ArticleReport:
-    """The report the review page shows: each statement assessed from all its links, read as plain
-    values, but with only its `shown` strongest links as objects (its own page lists them all).
-    Four queries; at 1,000 statements with 25,000 links, making every link and its source an object took
-    most of the page's time."""
-    claims = list(Claim.objects.filter(article=article).order_by("start", "pk"))
-    in_article = Evidence.objects.filter(claim__article=article)
+    """The report the review page shows: each statement assessed from all its links, but with only its
+    `shown` strongest links as objects (its own page lists them all). Four queries."""
+    return reports_by_article([article], include_drafts, shown)[0]
+
+
+def reports_by_article(articles: list[Article], include_drafts: bool = False, shown: int = 0) -> list[ArticleReport]:
+    """One report per article, its statements assessed from their links read as plain values, each with
+    its `shown` strongest links as objects (none: a summary). Three or four queries for any number of
+    articles; at 1,000 statements with 25,000 links, making every link and its source an object took
+    most of the review page's time."""
+    by_article = {article.pk: article for article in articles}
+    claims = list(Claim.objects.filter(article__in=articles).order_by("start", "pk"))
+    in_articles = Evidence.objects.filter(claim__article__in=articles)
     links: dict[int, list[tuple[str, Link]]] = {}
     columns = ("claim_id", "curation_status", "stance", "source__study_design", "source__population",
                "source__sample_size", "source__retraction_status")
-    for claim_id, curation, stance, design, population, sample_size, retraction in in_article.values_list(*columns):
+    for claim_id, curation, stance, design, population, sample_size, retraction in in_articles.values_list(*columns):
         link = Link(stance, design, population, sample_size, retraction == RetractionStatus.RETRACTED)
         links.setdefault(claim_id, []).append((curation, link))
-    place = Window(RowNumber(), partition_by=[F("claim_id")], order_by=list(STRONGEST_FIRST))
     strongest: dict[int, list[Evidence]] = {}
-    ranked = in_article.select_related("source").defer(*SOURCE_LONG_TEXTS).annotate(place=place)
-    for evidence in ranked.filter(place__lte=shown).order_by("claim_id", "place"):
-        strongest.setdefault(evidence.claim_id, []).append(evidence)
-    statements = []
+    if shown:
+        place = Window(RowNumber(), partition_by=[F("claim_id")], order_by=list(STRONGEST_FIRST))
+        ranked = in_articles.select_related("source").defer(*SOURCE_LONG_TEXTS).annotate(place=place)
+        for evidence in ranked.filter(place__lte=shown).order_by("claim_id", "place"):
+            strongest.setdefault(evidence.claim_id, []).append(evidence)
+    statements: dict[int, list[Statement]] = {pk: [] for pk in by_article}
     for claim in claims:
-        claim.article = article
+        claim.article = by_article[claim.article_id]
         of_claim = links.get(claim.pk, [])
-        statements.append(
-            Statement(claim, assessment_of(claim, of_claim, include_drafts), strongest.get(claim.pk, []), len(of_claim))
-        )
-    return ArticleReport(article, statements)
-
-
-def reports_by_article(articles: Iterable[Article], claims: Iterable[Claim]) -> list[ArticleReport]:
-    """One report per article from one pass over all their claims (so a page needs no query per article)."""
-    claims_of: dict[int, list[Claim]] = {}
-    for claim in claims:
-        claims_of.setdefault(claim.article_id, []).append(claim)
-    return [build_report(article, claims_of.get(article.pk, [])) for article in articles]
+        assessment = assessment_of(claim, of_claim, include_drafts)
+        statements[claim.article_id].append(Statement(claim, assessment, strongest.get(claim.pk, []), len(of_claim)))
+    return [ArticleReport(article, statements[article.pk]) for article in articles]
 
 
 @dataclass(frozen=True)

@@ -32,14 +32,14 @@ REPORT_FORMATS = {
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     sources = Source.objects.public()
-    # The newest few articles: each one's flag summary assesses all its statements and their evidence.
+    # The newest few articles: each one's flag summary assesses all its statements from their evidence.
     articles = list(Article.objects.order_by("-created_at", "title")[:HOME_ARTICLES])
     context = {
         "counts": {"sources": sources.count(), "claims": Claim.objects.count(), "evidence": Evidence.objects.count()},
         "compounds": Compound.objects.annotate(source_count=Count("sources", distinct=True)),
         "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
-        "reports": reports.reports_by_article(articles, Claim.objects.for_review().filter(article__in=articles)),
+        "reports": reports.reports_by_article(articles),
         "more_articles": Article.objects.count() - len(articles),
         "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
         "design_labels": dict(StudyDesign.choices),
