@@ -10,7 +10,6 @@ listed as a conflict.
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -216,9 +215,9 @@ def _existing_matches(records: list[SourceRecord], keys: dict[int, list[tuple]])
         "title_key": {key[1][:TITLE_KEY_LENGTH] for one in keys.values() for key in one if key[0] == "title"},
     }
     found = set()
-    for field, values in lookups.items():
+    for column, values in lookups.items():
         for chunk in _chunks(sorted(values)):
-            found.update(Source.objects.filter(**{f"{field}__in": chunk}).values_list("pk", flat=True))
+            found.update(Source.objects.filter(**{f"{column}__in": chunk}).values_list("pk", flat=True))
     wanted = {key for identities_of_one in keys.values() for key in identities_of_one}
     known: dict[tuple, list[Source]] = {}
     for chunk in _chunks(sorted(found)):

@@ -6,7 +6,6 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.db.models.signals import post_init
 
-from evidence import importing
 from evidence.bibliography.formats import EXPORT_FORMATS, parse
 from evidence.bibliography.sources import record_from_source, records_of
 from evidence.identifiers import title_key

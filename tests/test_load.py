@@ -1,11 +1,10 @@
 """The load test's parts: the URLs it asks for, and a short real run of locust against the live server."""
-import json
 import sys
 
 import pytest
 from django.core.management import call_command
 
-from evidence.load import WEIGHTS, read_locust_stats, run_locust, sample_urls
+from evidence.load import WEIGHTS, read_locust_stats, run_locust, sample_urls, write_plan
 from tests.conftest import CURATOR_PASSWORD
 
 
@@ -38,8 +37,7 @@ def test_locust_stats_are_read_row_by_row_with_the_total_last(tmp_path):
 
 def test_a_short_run_of_locust_reads_every_kind_of_page_without_errors(live_server, transactional_db, tmp_path):
     call_command("load_demo", curator_password=CURATOR_PASSWORD, verbosity=0)
-    plan = tmp_path / "urls.json"
-    plan.write_text(json.dumps({"urls": sample_urls(), "weights": WEIGHTS}), encoding="utf-8")
+    plan = write_plan(tmp_path / "urls.json", (0.2, 0.5))
     figures = run_locust(live_server.url, plan, users=5, seconds=6, out_dir=tmp_path, python=sys.executable)
     total = figures[-1]
     assert total.name == "Aggregated"

@@ -6,6 +6,7 @@ locust's CSV into figures; docs/performance.md has the figures and how to reprod
 from __future__ import annotations
 
 import csv
+import json
 import os
 import random
 import subprocess
@@ -60,6 +61,12 @@ def sample_urls(seed: int = 1) -> dict[str, list[str]]:
             reverse("evidence:claim-sources-export", args=[pk, chooser.choice(formats)]) for pk in claim_ids
         ],
     }
+
+
+def write_plan(path: Path, think_seconds: tuple[float, float]) -> Path:
+    """What locustfile.py reads: the sampled URLs, the weights of each kind, the readers' pauses."""
+    path.write_text(json.dumps({"urls": sample_urls(), "weights": WEIGHTS, "think_seconds": list(think_seconds)}), encoding="utf-8")
+    return path
 
 
 def _sample(chooser: random.Random, values) -> list:

@@ -12,12 +12,12 @@ from locust import HttpUser, between, task
 
 with open(os.environ["LOAD_TEST_URLS"], encoding="utf-8") as plan:
     PLAN = json.load(plan)
-URLS, WEIGHTS = PLAN["urls"], PLAN["weights"]
+URLS, WEIGHTS, (FASTEST, SLOWEST) = PLAN["urls"], PLAN["weights"], PLAN["think_seconds"]
 KINDS = [kind for kind in WEIGHTS if URLS.get(kind)]
 
 
 class Reader(HttpUser):
-    wait_time = between(0.5, 1.5)
+    wait_time = between(FASTEST, SLOWEST)  # a reader's pause between pages
 
     @task
     def open_a_page(self):

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from evidence.load import WEIGHTS, run_locust, sample_urls
+from evidence.load import run_locust, write_plan
+from evidence.models import Source
 
 TARGET_P95_MS = 300
 
@@ -52,9 +53,13 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=50)
         parser.add_argument("--seconds", type=int, default=60)
         parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
+        parser.add_argument(
+            "--think", type=float, nargs=2, default=[0.5, 1.5], metavar=("MIN", "MAX"),
+            help="seconds a reader pauses between pages, drawn evenly between the two",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args, users: int, seconds: int, workers: int, as_json: bool, **options):
+    def handle(self, *args, users: int, seconds: int, workers: int, think: list[float], as_json: bool, **options):
         if importlib.util.find_spec("locust") is None:
             raise CommandError("locust is not installed: pip install -r requirements-dev.txt")
         if connection.vendor != "postgresql" and not as_json:
@@ -73,8 +78,7 @@ class Command(BaseCommand):
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True,
                        cwd=settings.BASE_DIR)
         with tempfile.TemporaryDirectory() as work:
-            plan = Path(work) / "urls.json"
-            plan.write_text(json.dumps({"urls": sample_urls(), "weights": WEIGHTS}), encoding="utf-8")
+            plan = write_plan(Path(work) / "urls.json", think)
             log = Path(work) / "gunicorn.log"
             server = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "evidence.wsgi:application", "--bind", f"127.0.0.1:{port}",
@@ -84,7 +88,8 @@ class Command(BaseCommand):
             try:
                 wait_until_serving(host + "/", server)
                 if not as_json:
-                    self.stdout.write(f"{users} readers for {seconds} s against gunicorn ({workers} workers) on {connection.vendor}…")
+                    self.stdout.write(f"{users} readers (pausing {think[0]:g}–{think[1]:g} s) for {seconds} s against gunicorn "
+                                      f"({workers} workers) on {connection.vendor}, {Source.objects.count():,} sources…")
                 figures = run_locust(host, plan, users, seconds, Path(work), sys.executable)
             except (CommandError, RuntimeError) as error:
                 raise CommandError(f"{error}\ngunicorn's log ends:\n{log.read_text()[-3000:] if log.exists() else ''}")
