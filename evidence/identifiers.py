@@ -13,6 +13,9 @@ PMCID_PATTERN = re.compile(r"^PMC\d{1,9}$")
 # Resolver prefixes people paste along with a DOI; the DOI itself starts at "10.".
 DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 KEY_MAX_LENGTH = 64
+# What a citation key may hold: BibTeX's safe characters, but no "/", which a source's URL
+# (/sources/<key>/) cannot carry: a key with one made every page that links the source fail.
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_:.\-+]+$")
 
 
 def normalize_doi(value: str) -> str:

@@ -29,7 +29,6 @@ from .wording import count
 # The largest consortium papers list about 3,000 authors; a longer list is an error in the file.
 MAX_AUTHORS = 5_000
 DOI_INSIDE = re.compile(r"10\.\d{4,9}/\S+")
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_:.\-+/]+$")
 # Fields compared for conflicts, with how two values are made comparable.
 COMPARED_FIELDS = [name for name in source_values(SourceRecord()) if name not in ("provenance",)]
 
@@ -346,7 +345,7 @@ def _new_source(record: SourceRecord, authors: dict, taken: set[str], user, prov
 
 def _usable_key(key: str, taken: set[str]) -> bool:
     max_length = Source._meta.get_field("key").max_length
-    return bool(key) and len(key) <= max_length and KEY_PATTERN.match(key) is not None and key not in taken
+    return bool(key) and len(key) <= max_length and identifiers.KEY_PATTERN.match(key) is not None and key not in taken
 
 
 def _fill(source: Source, fills: dict, authors: dict, user, batch: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -146,6 +146,9 @@ class Source(Versioned):
         max_length=identifiers.KEY_MAX_LENGTH,
         unique=True,
         blank=True,
+        validators=[
+            RegexValidator(identifiers.KEY_PATTERN, "Use letters, digits and _ : . - + only (no spaces, no slash).")
+        ],
         help_text="Like Kruegel2016. Leave empty to generate it from the first author and year.",
     )
     entry_type = models.CharField(max_length=20, choices=EntryType.choices, default=EntryType.ARTICLE)

@@ -96,12 +96,17 @@ def test_a_curator_adds_a_source_with_ordered_authors_and_gets_a_generated_key(c
     assert source.created_by == curator_user == source.updated_by
 
 
-def test_a_bad_doi_is_refused_with_a_message_and_nothing_saved(curator):
+@pytest.mark.parametrize(
+    ("key", "doi", "message"),
+    [("", "not a doi", "is not a DOI"), ("Smith/2024", "", "no spaces, no slash"), ("Smith 2024", "", "no spaces, no slash")],
+)
+def test_a_bad_doi_or_key_is_refused_with_a_message_and_nothing_saved(curator, key, doi, message):
+    # A key with a slash cannot be part of the source's URL: every page linking the source would fail.
     data = {
-        "key": "",
+        "key": key,
         "entry_type": "article",
         "title": "Should not be saved",
-        "doi": "not a doi",
+        "doi": doi,
         "retraction_status": "none",
         "curation_status": "draft",
         **management_form("authorships"),
@@ -110,7 +115,7 @@ def test_a_bad_doi_is_refused_with_a_message_and_nothing_saved(curator):
     }
     response = curator.post(reverse("admin:evidence_source_add"), data)
     assert response.status_code == 200
-    assert "is not a DOI" in response.content.decode()
+    assert message in response.content.decode()
     assert not Source.objects.filter(title="Should not be saved").exists()
 
 

@@ -121,10 +121,17 @@ def test_a_commit_is_all_or_nothing(monkeypatch):
 
 
 def test_a_file_key_is_kept_when_free_and_replaced_when_taken():
-    plan = plan_of(bib(key="Kruegel2016", title="A different work", doi="10.5555/other.2") + bib(key="bad key!", title="Other"))
+    plan = plan_of(
+        bib(key="Kruegel2016", title="A different work", doi="10.5555/other.2")
+        + bib(key="bad key!", title="Other")
+        + bib(key="doi:10.1/slashed", title="A third")  # a slash cannot go into the source's URL
+        + bib(key="Free:2024.x+y", title="A fourth")
+    )
     result = commit_import(plan)
     keys = sorted(source.key for source in result.created)
-    assert keys == ["Newman2024", "Newman2024a"]
+    assert keys == ["Free:2024.x+y", "Newman2024", "Newman2024a", "Newman2024b"]
+    for source in result.created:
+        assert source.get_absolute_url() == f"/sources/{source.key}/"
 
 
 def test_committing_the_same_file_twice_adds_nothing_the_second_time():
