@@ -134,9 +134,9 @@ def find_sources(data: QueryDict) -> SourceSearch:
     errors = error_messages(filterset) + ([sort_error] if sort_error else [])
     if filterset.errors:
         return SourceSearch(filterset, Source.objects.none(), sort, errors, searching, Source.objects.none())
-    results = filterset.qs
-    results = search.by_relevance(results, data.get("q", "")) if sort == "relevance" else results.order_by(*SORT_ORDER[sort])
-    return SourceSearch(filterset, results, sort, errors, searching, filterset.qs)
+    matches = filterset.qs
+    results = search.by_relevance(matches, data.get("q", "")) if sort == "relevance" else matches.order_by(*SORT_ORDER[sort])
+    return SourceSearch(filterset, results, sort, errors, searching, matches)
 
 
 # Facet name -> how its values are labelled (compounds and adverse effects are named by their own value
