@@ -5,13 +5,17 @@ docs/data-model.md describes every field and where each controlled vocabulary co
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from urllib.parse import quote
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from simple_history.models import HistoricalRecords
 
@@ -140,6 +144,23 @@ class Versioned(models.Model):
         super().save(*args, **kwargs)
 
 
+# Digits, so that it fits an <int:…> as well as a <str:…> argument.
+URL_PLACEHOLDER = "90817263544536271809"
+
+
+@lru_cache(maxsize=32)
+def _url_pattern(name: str, script_prefix: str) -> str:
+    return reverse(name, args=[URL_PLACEHOLDER])
+
+
+def url_with(name: str, argument) -> str:
+    """reverse(name, args=[argument]) for a URL of one argument, from one reversed pattern per name and
+    script prefix: reverse() for each of a review page's 5,000 links took a tenth of a second. The
+    argument is quoted as reverse() quotes it."""
+    pattern = _url_pattern(name, get_script_prefix())
+    return pattern.replace(URL_PLACEHOLDER, quote(str(argument), safe=RFC3986_SUBDELIMS + "/~:@"))
+
+
 class Source(Versioned):
     key = models.CharField(
         "citation key",
@@ -248,7 +269,7 @@ class Source(Versioned):
         return (self.key,)
 
     def get_absolute_url(self) -> str:
-        return reverse("evidence:source", args=[self.key])
+        return url_with("evidence:source", self.key)
 
     def clean(self) -> None:
         if not self.key:
@@ -395,7 +416,7 @@ class Claim(Versioned):
     natural_key.dependencies = ["evidence.article"]
 
     def get_absolute_url(self) -> str:
-        return reverse("evidence:claim", args=[self.pk])
+        return url_with("evidence:claim", self.pk)
 
     def get_place_url(self) -> str:
         """Where the statement is discussed on its article's review page."""

@@ -132,3 +132,13 @@ def test_every_model_has_a_string_and_a_url():
         assert instance is not None, model
         assert str(instance)
         assert instance.get_absolute_url().startswith("/")
+
+
+@pytest.mark.parametrize("key", ["Kruegel2016", "Free:2024.x+y", "with space", "Váradi2016", "a%b", "x@y~z!$&'()*,;="])
+def test_a_url_built_from_its_pattern_is_what_reverse_gives(key):
+    from django.urls import reverse
+
+    from evidence.models import url_with
+
+    assert url_with("evidence:source", key) == reverse("evidence:source", args=[key])
+    assert url_with("evidence:claim", 12345) == reverse("evidence:claim", args=[12345])

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 
 from evidence import wording
 from evidence.support import Status
-from evidence.vocabularies import Stance
+from evidence.vocabularies import Stance, StudyDesign
 
 register = template.Library()
 
@@ -56,6 +56,15 @@ def stance_symbol(stance: str) -> str:
 @register.filter
 def stance_label(stance: str) -> str:
     return Stance(stance).label
+
+
+DESIGN_LABELS = dict(StudyDesign.choices)
+
+
+@register.filter
+def design_label(design: str) -> str:
+    """The design's name (get_study_design_display() rebuilds the choices dict at every call)."""
+    return DESIGN_LABELS.get(design, design)
 
 
 @register.filter
