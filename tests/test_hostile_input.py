@@ -10,7 +10,7 @@ from django.urls import reverse
 from evidence.bibliography.formats import EXPORT_FORMATS, UnknownFormat, parse
 from evidence.bibliography.sources import records_of
 from evidence.importing import Action, plan_import
-from evidence.models import Article, Author, Claim, Source
+from evidence.models import Article, Author, Claim, Evidence, Source
 
 pytestmark = pytest.mark.django_db
 SCRIPT = '<script>alert("x")</script>'
@@ -57,6 +57,14 @@ def test_script_in_a_claim_is_escaped_on_its_page_the_list_the_map_and_the_artic
     for url in [claim.get_absolute_url(), reverse("evidence:claims"), reverse("evidence:evidence-map")]:
         html = page(reader, url)
         assert SCRIPT not in html and 'onmouseover="x' not in html
+
+
+def test_script_in_a_finding_is_escaped_in_the_review_pages_evidence_rows(reader):
+    # The rows are written by a template filter (evidence_row), not by the template: escaped all the same.
+    link = Evidence.objects.filter(claim__article__slug="kratom-for-chronic-pain").order_by("pk").first()
+    Evidence.objects.filter(pk=link.pk).update(finding=SCRIPT + ' " onmouseover="x', stance="supports")
+    html = page(reader, reverse("evidence:article", args=["kratom-for-chronic-pain"]))
+    assert SCRIPT not in html and 'onmouseover="x' not in html and ESCAPED in html
 
 
 def test_script_in_article_text_is_escaped_on_the_review_page(reader):

@@ -31,7 +31,7 @@ def test_combining_accents_still_go_through_pylatexenc_whole():
         assert latex.encode_latex(value) == pylatexenc_whole_value(value)
 
 
-def real_world_values() -> list[str]:
+def real_world_values(non_ascii_only: bool = True) -> list[str]:
     values = []
     for path in sorted(Path(settings.SHARED_DATA_DIR).glob("realworld*/**/*")):
         if path.is_file():
@@ -43,7 +43,7 @@ def real_world_values() -> list[str]:
                 validation_problem(record)
                 values += [record.title, record.container_title, record.abstract, record.publisher]
                 values += [part for name in record.authors for part in (name.family, name.given)]
-    return [value for value in values if value and not value.isascii()]
+    return [value for value in values if value and not (non_ascii_only and value.isascii())]
 
 
 def test_every_non_ascii_value_of_the_real_world_files():
@@ -89,3 +89,19 @@ def test_what_we_encode_decodes_back_through_the_fast_path():
         value = f"Tit{char}le & 50% {{x}} -- {char}"
         encoded = latex.encode_latex(value)
         assert latex.decode_latex(encoded) == pylatexenc_decode_whole(encoded), repr(value)
+
+
+def test_the_quick_case_test_never_skips_a_title_that_needs_protection():
+    from evidence.bibliography import bibtex
+
+    def protected_in_full(title: str) -> str:
+        return bibtex.CASE_PROTECTED.sub(
+            lambda m: "{" + m.group(1) + "}" if bibtex._needs_protection(m.group(1)) else m.group(1), title
+        )
+
+    titles = real_world_values(non_ascii_only=False) + [
+        "Kratom use", "DNA repair", "McCurdy and 7-OH", "3D models", "A 2020 survey", "iPhone users", "ÉCOLE x",
+        "Studies of Mitragyna speciosa", "x86 and ARM", "a_b C_d",
+    ]
+    encoded = [latex.encode_latex(title) for title in titles]
+    assert [bibtex._protect_case(title) for title in encoded] == [protected_in_full(title) for title in encoded]

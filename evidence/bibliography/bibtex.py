@@ -237,6 +237,9 @@ BIBTEX_TYPES = {
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Words with a capital after their first letter (DNA, McCurdy, 7-OH) keep their case in every style.
 CASE_PROTECTED = re.compile(r"\b(\w*[A-Z]\w*)\b")
+# A quick test that can say "maybe" but never misses such a word: a letter that is not lower-case ASCII
+# inside a word, or a word of a digit then a letter.
+MAY_NEED_PROTECTION = re.compile(r"\B[^\W\d_a-z]|\b\d\w*[^\W\d]")
 ENTRIES_PER_CHUNK = 200
 
 
@@ -302,6 +305,8 @@ def _bibtex_name(name: PersonName) -> str:
 
 
 def _protect_case(title: str) -> str:
+    if not MAY_NEED_PROTECTION.search(title):  # most titles: capitals only at the start of words
+        return title
     return CASE_PROTECTED.sub(lambda match: "{" + match.group(1) + "}" if _needs_protection(match.group(1)) else match.group(1), title)
 
 

@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from evidence import wording
 from evidence.support import Status
@@ -58,13 +59,8 @@ def stance_label(stance: str) -> str:
     return Stance(stance).label
 
 
+# Design names by value (get_study_design_display() rebuilds the choices dict at every call).
 DESIGN_LABELS = dict(StudyDesign.choices)
-
-
-@register.filter
-def design_label(design: str) -> str:
-    """The design's name (get_study_design_display() rebuilds the choices dict at every call)."""
-    return DESIGN_LABELS.get(design, design)
 
 
 @register.filter
@@ -73,3 +69,23 @@ def web_url(url: str) -> str:
     whatever got it into the database. Templates autoescape text but not a URL's scheme."""
     return url if urlsplit(url or "").scheme.lower() in ("http", "https") else ""
 
+
+@register.filter
+def evidence_row(evidence) -> str:
+    """One row of a review page's evidence table: source (retracted? draft?), design, n, stance, finding.
+    Written here rather than in the template: the page has 5,000 of them, and the template engine's
+    lookups took a fifth of its time."""
+    source = evidence.source
+    flags = format_html(
+        "{}{}",
+        mark_safe(' <strong class="retracted">retracted</strong>') if source.retraction_status == "retracted" else "",
+        mark_safe(' <span class="tag">draft: not counted</span>') if evidence.curation_status == "draft" else "",
+    )
+    return format_html(
+        '<tr><th scope="row"><a href="{}">{}</a>{}</th><td>{}</td><td>{}</td>'
+        '<td class="stance stance--{}">{}</td><td>{}</td></tr>',
+        source.get_absolute_url(), source.key, flags,
+        DESIGN_LABELS.get(source.study_design) or "not recorded",
+        "–" if source.sample_size is None else source.sample_size,
+        evidence.stance, Stance(evidence.stance).label, evidence.finding,
+    )
