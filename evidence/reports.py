@@ -98,7 +98,7 @@ def build_report(article: Article, claims: Iterable[Claim], include_drafts: bool
     return ArticleReport(article, [statement_of(claim, include_drafts) for claim in claims])
 
 
-def review_report(article: Article, include_drafts: bool = False, shown: int = 5) -> ArticleReport:
+def review_report(article: Article, include_drafts: bool, shown: int) -> ArticleReport:
     """The report the review page shows: each statement assessed from all its links, but with only its
     `shown` strongest links as objects (its own page lists them all). Four queries."""
     return reports_by_article([article], include_drafts, shown)[0]

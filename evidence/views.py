@@ -208,7 +208,7 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
     statements, total = [], 0
     if filterset.is_valid():
         total = filterset.qs.count()
-        statements = first_statements(filterset, MAP_STATEMENTS)
+        statements = first_statements(filterset, MAP_STATEMENTS, total)
     columns, rows = overviews.evidence_map(statements)
     context = {
         "filterset": filterset,
@@ -222,12 +222,12 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/evidence_map.html", context, status=200 if filterset.is_valid() else 400)
 
 
-def first_statements(filterset: filters.ClaimFilter, limit: int, chunk: int = 300) -> list[reports.Statement]:
-    """The first `limit` statements the filters select, assessing claims a chunk at a time, so that a
-    status filter over a large corpus stops as soon as it has enough."""
+def first_statements(filterset: filters.ClaimFilter, limit: int, total: int, chunk: int = 300) -> list[reports.Statement]:
+    """The first `limit` of the `total` statements the filters select, assessing claims a chunk at a time,
+    so that a status filter over a large corpus stops as soon as it has enough."""
     claims = filterset.qs.for_review()
     found: list[reports.Statement] = []
-    for offset in range(0, filterset.qs.count() if filterset.form.cleaned_data.get("status") else limit, chunk):
+    for offset in range(0, total if filterset.form.cleaned_data.get("status") else limit, chunk):
         batch = [reports.statement_of(claim) for claim in claims[offset : offset + chunk]]
         found += filterset.statements_with_status(batch)
         if len(found) >= limit or len(batch) < chunk:

@@ -87,5 +87,5 @@ def evidence_row(evidence) -> str:
         source.get_absolute_url(), source.key, flags,
         DESIGN_LABELS.get(source.study_design) or "not recorded",
         "–" if source.sample_size is None else source.sample_size,
-        evidence.stance, Stance(evidence.stance).label, evidence.finding,
+        evidence.stance, stance_label(evidence.stance), evidence.finding,
     )

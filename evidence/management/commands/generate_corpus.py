@@ -7,8 +7,9 @@ from evidence import synthetic
 
 class Command(BaseCommand):
     help = (
-        "Create a deterministic synthetic corpus for scale tests (N sources, N/2 authors, ~3N author links, "
-        "N/5 claims in N/500 articles, ~5N evidence links, ~N/2 adverse-effect reports), every record marked "
+        "Create a deterministic synthetic corpus for scale tests (N sources, N/2 authors, ~3.5N author links, "
+        "N/5 claims in N/500 articles, the first with up to 1,000, ~5N evidence links, ~N/2 adverse-effect "
+        "reports), every record marked "
         f"synthetic (keys {synthetic.SYNTHETIC_PREFIX}…). --remove deletes it again and touches nothing else."
     )
 
