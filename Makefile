@@ -30,5 +30,7 @@ fixtures: $(VENV)/.installed
 	$(PY) manage.py build_demo_fixtures
 
 check: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run

@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for the kratom evidence base."""
+
 import os
 import sys
 

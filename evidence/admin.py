@@ -1,4 +1,5 @@
 """The curators' admin: sources with their ordered authors and reports, claims with their evidence."""
+
 from __future__ import annotations
 
 import base64
@@ -6,10 +7,9 @@ import base64
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from simple_history.admin import SimpleHistoryAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import (
     ChoiceField,
     FileField,
@@ -21,24 +21,19 @@ from django.forms import (
     Textarea,
     TextInput,
 )
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_POST
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import articles
 from .bibliography.formats import IMPORT_LABELS, UnknownFormat, parse
 from .identifiers import normalised, title_key
 from .importing import commit_import, plan_import
-from .reports import assess_claim
-from .suggestions import suggest_sources
-from .views import bibliography_download
-from .support import Status
-from django.http import HttpRequest
-
 from .models import (
     AdverseEffect,
     AdverseEffectReport,
@@ -50,6 +45,10 @@ from .models import (
     Evidence,
     Source,
 )
+from .reports import assess_claim
+from .suggestions import suggest_sources
+from .support import Status
+from .views import bibliography_download
 from .vocabularies import CurationStatus, Stance
 from .wording import count
 
@@ -69,13 +68,23 @@ def export_action(fmt: str, label: str):
     return admin.action(description=f"Download selected as {label}")(export)
 
 
-EXPORT_ACTIONS = [export_action(fmt, label) for fmt, label in [
-    ("bibtex", "BibTeX"), ("ris", "RIS"), ("csljson", "CSL-JSON"), ("csv", "CSV"), ("text", "APA references"),
-]]
+EXPORT_ACTIONS = [
+    export_action(fmt, label)
+    for fmt, label in [
+        ("bibtex", "BibTeX"),
+        ("ris", "RIS"),
+        ("csljson", "CSL-JSON"),
+        ("csv", "CSV"),
+        ("text", "APA references"),
+    ]
+]
 
 
 class BibliographyUploadForm(Form):
-    file = FileField(label="Bibliography file", help_text="BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed MEDLINE (.nbib, .txt).")
+    file = FileField(
+        label="Bibliography file",
+        help_text="BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed MEDLINE (.nbib, .txt).",
+    )
     format = ChoiceField(
         choices=[("auto", "Tell from the content"), *IMPORT_LABELS.items()], initial="auto", label="Format"
     )
@@ -84,18 +93,15 @@ class BibliographyUploadForm(Form):
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:
             raise ValidationError(
-                f"The file is {upload.size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,}. Split it into smaller files."
+                f"The file is {upload.size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,}. "
+                "Split it into smaller files."
             )
         return upload
 
 
-
-
 @admin.action(description="Mark selected as reviewed", permissions=["change"])
 def mark_reviewed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
-    updated = queryset.exclude(curation_status=CurationStatus.REVIEWED).update(
-        curation_status=CurationStatus.REVIEWED
-    )
+    updated = queryset.exclude(curation_status=CurationStatus.REVIEWED).update(curation_status=CurationStatus.REVIEWED)
     modeladmin.message_user(request, f"{updated:,} marked reviewed.", messages.SUCCESS)
 
 
@@ -150,7 +156,9 @@ class VersionedForm(ModelForm):
         rows = type(self.instance).objects.filter(pk=self.instance.pk).order_by()
         current = rows.select_for_update(of=("self",)).first()
         if current is not None and current.version != drawn_from:
-            raise ValidationError(stale_message(current, drawn_from, [f for f in self.changed_data if f != "drawn_version"]))
+            raise ValidationError(
+                stale_message(current, drawn_from, [f for f in self.changed_data if f != "drawn_version"])
+            )
         return cleaned
 
 
@@ -324,7 +332,15 @@ class SourceAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
         (None, {"fields": ["key", "entry_type", "title", "year", "month", "drawn_version"]}),
         (
             "Publication",
-            {"fields": ["container_title", ("volume", "issue", "pages"), ("publisher", "place"), "report_type", "howpublished"]},
+            {
+                "fields": [
+                    "container_title",
+                    ("volume", "issue", "pages"),
+                    ("publisher", "place"),
+                    "report_type",
+                    "howpublished",
+                ]
+            },
         ),
         ("Identifiers", {"fields": ["doi", ("pmid", "pmcid"), "url"]}),
         ("Content", {"fields": ["summary", "abstract", "keywords"]}),
@@ -333,7 +349,10 @@ class SourceAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
             {"fields": [("study_design", "population"), ("sample_size", "sample_size_unit"), "compounds"]},
         ),
         ("Curation", {"fields": [("curation_status", "retraction_status"), "provenance", "curator_notes"]}),
-        ("Record history", {"classes": ["collapse"], "fields": [("created_at", "created_by"), ("updated_at", "updated_by")]}),
+        (
+            "Record history",
+            {"classes": ["collapse"], "fields": [("created_at", "created_by"), ("updated_at", "updated_by")]},
+        ),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -379,7 +398,9 @@ class SourceAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
             self.message_user(request, "The import could not be read again: upload the file anew.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:evidence_source_import"))
         filename = request.POST.get("filename", "an upload")[:200]
-        result = commit_import(plan, request.user, provenance=f"Imported from {filename} ({plan.format}) by {request.user}.")
+        result = commit_import(
+            plan, request.user, provenance=f"Imported from {filename} ({plan.format}) by {request.user}."
+        )
         self.message_user(
             request,
             f"Imported {filename}: {plan.summary()}. {count(len(result.created), 'new draft record')} written, "
@@ -475,7 +496,9 @@ class ArticleAdmin(admin.ModelAdmin):
         )
         if result.lost:
             lost = format_html_join(
-                "", '<li><a href="{}">{}</a></li>', ((reverse("admin:evidence_claim_change", args=[c.pk]), c.text) for c in result.lost)
+                "",
+                '<li><a href="{}">{}</a></li>',
+                ((reverse("admin:evidence_claim_change", args=[c.pk]), c.text) for c in result.lost),
             )
             self.message_user(
                 request,
@@ -544,7 +567,8 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
             self.message_user(request, f"{source.key} is already linked to this claim.", messages.WARNING)
             return HttpResponseRedirect(claim_url)
         self.message_user(
-            request, f"Linked {source.key} as “{evidence.get_stance_display()}”. Now write its finding in your own words."
+            request,
+            f"Linked {source.key} as “{evidence.get_stance_display()}”. Now write its finding in your own words.",
         )
         return HttpResponseRedirect(reverse("admin:evidence_evidence_change", args=[evidence.pk]))
 

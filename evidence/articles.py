@@ -1,4 +1,5 @@
 """Bringing articles in: segmenting their text into claims, and keeping claims anchored when the text changes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

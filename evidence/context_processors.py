@@ -1,4 +1,5 @@
 """What every page's template may use."""
+
 from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
 
 

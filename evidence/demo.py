@@ -5,6 +5,7 @@ labels rather than evidence: the compounds' names and abbreviations, the seed ar
 (from its slug), and the sources' "compounds studied", tagged by COMPOUND_MENTIONS below because
 sources.bib has no such field. docs/data-model.md explains each.
 """
+
 from __future__ import annotations
 
 import json

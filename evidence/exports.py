@@ -1,4 +1,5 @@
 """Text-format safety shared by every download: spreadsheet cells and Markdown."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """The sources list's filters, in one FilterSet the page, its facets and (later) the exports share."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,7 +50,9 @@ class SourceFilter(django_filters.FilterSet):
         field_name="retraction_status", choices=RetractionStatus.choices, label="Retraction status", distinct=False
     )
     adverse_effect = django_filters.ModelMultipleChoiceFilter(
-        to_field_name="term", queryset=AdverseEffect.objects.all(), method="filter_adverse_effect",
+        to_field_name="term",
+        queryset=AdverseEffect.objects.all(),
+        method="filter_adverse_effect",
         label="Adverse effect reported",
     )
     organ_class = django_filters.MultipleChoiceFilter(
@@ -135,7 +138,9 @@ def find_sources(data: QueryDict) -> SourceSearch:
     if filterset.errors:
         return SourceSearch(filterset, Source.objects.none(), sort, errors, searching, Source.objects.none())
     matches = filterset.qs
-    results = search.by_relevance(matches, data.get("q", "")) if sort == "relevance" else matches.order_by(*SORT_ORDER[sort])
+    results = (
+        search.by_relevance(matches, data.get("q", "")) if sort == "relevance" else matches.order_by(*SORT_ORDER[sort])
+    )
     return SourceSearch(filterset, results, sort, errors, searching, matches)
 
 
@@ -163,8 +168,12 @@ class FacetValue:
 
 
 # Facets that are columns of the source itself (name -> column): counted together, in one query.
-COLUMN_FACETS = {"design": "study_design", "population": "population", "retraction": "retraction_status",
-                 "curation": "curation_status"}
+COLUMN_FACETS = {
+    "design": "study_design",
+    "population": "population",
+    "retraction": "retraction_status",
+    "curation": "curation_status",
+}
 
 
 def facet_counts(data: QueryDict, queryset: QuerySet, compound_names: dict[str, str]) -> dict[str, list[FacetValue]]:
@@ -225,7 +234,11 @@ def _column_counts(data: QueryDict, queryset: QuerySet) -> dict[str, dict[str, i
     for name, field in COLUMN_FACETS.items():
         counts: dict[str, int] = {}
         for cell in cells:
-            kept = all(cell[COLUMN_FACETS[other]] in chosen[other] for other in COLUMN_FACETS if other != name and chosen[other])
+            kept = all(
+                cell[COLUMN_FACETS[other]] in chosen[other]
+                for other in COLUMN_FACETS
+                if other != name and chosen[other]
+            )
             if kept and cell[field]:
                 counts[cell[field]] = counts.get(cell[field], 0) + cell["n"]
         counted[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

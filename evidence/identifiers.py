@@ -1,4 +1,5 @@
 """Identifiers of a citation: DOI, PMID, PMCID and the citation key. Pure functions, no database."""
+
 from __future__ import annotations
 
 import re
@@ -65,7 +66,7 @@ def key_stem(family_name: str, year: int | None) -> str:
     ascii_name = unicodedata.normalize("NFKD", family_name).encode("ascii", "ignore").decode()
     words = re.findall(r"[A-Za-z0-9]+", ascii_name)
     stem = "".join(word[:1].upper() + word[1:] for word in words) or "Anon"
-    return f"{stem[:KEY_MAX_LENGTH - 8]}{year or 'nd'}"
+    return f"{stem[: KEY_MAX_LENGTH - 8]}{year or 'nd'}"
 
 
 def unique_key(stem: str, taken: Container[str]) -> str:

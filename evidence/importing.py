@@ -7,6 +7,7 @@ database and within the file. A duplicate only fills fields that are empty on th
 where both have a value and they differ, the existing (curated) value stays and the difference is
 listed as a conflict.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,9 +20,9 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from . import identifiers
-from .identifiers import TITLE_KEY_LENGTH, normalised
 from .bibliography.records import ParsedFile, PersonName, ReadProblem, SourceRecord
 from .bibliography.sources import source_values
+from .identifiers import TITLE_KEY_LENGTH, normalised
 from .models import Author, Authorship, Source
 from .vocabularies import CurationStatus
 from .wording import count
@@ -110,7 +111,9 @@ def same_work(record: SourceRecord, other, matched_by: str) -> bool:
         return False
     if matched_by == "title":
         return not any(
-            getattr(record, name) and getattr(other, name) and _comparable(getattr(record, name)) != _comparable(getattr(other, name))
+            getattr(record, name)
+            and getattr(other, name)
+            and _comparable(getattr(record, name)) != _comparable(getattr(other, name))
             for name in ("volume", "issue", "pages")
         )
     return True
@@ -229,7 +232,7 @@ def _existing_matches(records: list[SourceRecord], keys: dict[int, list[tuple]])
 
 
 def _chunks(values: list) -> list[list]:
-    return [values[start:start + LOOKUP_CHUNK] for start in range(0, len(values), LOOKUP_CHUNK)]
+    return [values[start : start + LOOKUP_CHUNK] for start in range(0, len(values), LOOKUP_CHUNK)]
 
 
 def _current_values(source: Source) -> dict:
@@ -289,10 +292,10 @@ def commit_import(plan: ImportPlan, user=None, provenance: str = "") -> ImportRe
         created = bulk_create_with_history(unsaved, Source, default_user=user, default_change_reason=batch)
         Authorship.objects.bulk_create(
             Authorship(source=source, author=authors[(name.family, name.given)], position=position)
-            for source, entry in zip(created, new_entries)
+            for source, entry in zip(created, new_entries, strict=True)
             for position, name in enumerate(entry.record.authors, start=1)
         )
-        new_sources = {id(entry): source for entry, source in zip(new_entries, created)}
+        new_sources = {id(entry): source for entry, source in zip(new_entries, created, strict=True)}
         updated = []
         for entry in plan.entries:
             if entry.action in (Action.DUPLICATE, Action.CONFLICT) and entry.fills:

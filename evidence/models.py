@@ -3,6 +3,7 @@ the evidence links between claims and sources, and the adverse effects that sour
 
 docs/data-model.md describes every field and where each controlled vocabulary comes from.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -16,7 +17,6 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import get_script_prefix, reverse
 from django.utils.http import RFC3986_SUBDELIMS
-
 from simple_history.models import HistoricalRecords
 
 from . import identifiers
@@ -223,9 +223,7 @@ class Source(Versioned):
         max_length=100, blank=True, help_text="What n counts: participants, exposures, products, deaths …"
     )
     compounds = models.ManyToManyField(Compound, blank=True, related_name="sources", verbose_name="compounds studied")
-    retraction_status = models.CharField(
-        max_length=30, choices=RetractionStatus.choices, default=RetractionStatus.NONE
-    )
+    retraction_status = models.CharField(max_length=30, choices=RetractionStatus.choices, default=RetractionStatus.NONE)
     curation_status = models.CharField(max_length=20, choices=CurationStatus.choices, default=CurationStatus.DRAFT)
     provenance = models.TextField(blank=True, help_text="Where this record's metadata was seen (URLs, dates).")
     curator_notes = models.TextField(blank=True)
@@ -379,7 +377,9 @@ class Claim(Versioned):
 
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.CASCADE, related_name="claims")
     text = models.TextField()
-    start = models.PositiveIntegerField(null=True, blank=True, help_text="Offset of the first character in the article.")
+    start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Offset of the first character in the article."
+    )
     end = models.PositiveIntegerField(null=True, blank=True, help_text="Offset just past the last character.")
     category = models.CharField(max_length=20, choices=ClaimCategory.choices, default=ClaimCategory.OTHER)
     checkworthy = models.BooleanField(
@@ -438,7 +438,10 @@ class Claim(Versioned):
         quoted = self.article.text[self.start : self.end]
         if quoted != self.text:
             raise ValidationError(
-                {"text": f"The text must equal the article's characters {self.start}–{self.end}, which read: {quoted!r}"}
+                {
+                    "text": f"The text must equal the article's characters {self.start}–{self.end}, "
+                    f"which read: {quoted!r}"
+                }
             )
 
     def locate_in_article(self) -> None:
@@ -455,9 +458,7 @@ class Claim(Versioned):
 
 class EvidenceManager(models.Manager):
     def get_by_natural_key(self, article_slug, start, end, source_key) -> Evidence:
-        return self.get(
-            claim__article__slug=article_slug, claim__start=start, claim__end=end, source__key=source_key
-        )
+        return self.get(claim__article__slug=article_slug, claim__start=start, claim__end=end, source__key=source_key)
 
 
 class Evidence(Versioned):

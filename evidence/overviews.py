@@ -3,6 +3,7 @@
 Each builder takes rows already read from the database and returns what a page draws, so the rules
 (what a cell counts, how long a bar is) test without HTTP.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -49,9 +50,7 @@ def worst_severity(severity_rank: int | None) -> str | None:
     return SEVERITY_ORDER[severity_rank - 1] if severity_rank else None
 
 
-def harm_matrix(
-    cell_rows: Iterable[Mapping], effect_rows: Iterable[Mapping], sources_url: str
-) -> list[OrganClassRow]:
+def harm_matrix(cell_rows: Iterable[Mapping], effect_rows: Iterable[Mapping], sources_url: str) -> list[OrganClassRow]:
     """Rows of the matrix, most-reported organ class first.
 
     cell_rows: one per (organ class, compound slug) with `source_count` (distinct), `case_count` (sum,
@@ -118,8 +117,18 @@ def harm_chart(rows: list[OrganClassRow], compounds: Mapping[str, str]) -> BarCh
             if cell is None:
                 continue
             width = max(2, round(cell.sources / largest * plot_width))
-            bars.append(Bar(slug, compounds[slug], cell.sources, LABEL_WIDTH, y + len(bars) * BAR_HEIGHT, width,
-                            order.index(slug), cell.url))
+            bars.append(
+                Bar(
+                    slug,
+                    compounds[slug],
+                    cell.sources,
+                    LABEL_WIDTH,
+                    y + len(bars) * BAR_HEIGHT,
+                    width,
+                    order.index(slug),
+                    cell.url,
+                )
+            )
         groups.append(BarGroup(row.organ_class, y, bars))
         y += len(bars) * BAR_HEIGHT + GROUP_GAP
     ticks = [(value, LABEL_WIDTH + round(value / largest * plot_width)) for value in _tick_values(largest)]

@@ -1,4 +1,5 @@
 """Reads of the evidence base, as chainable QuerySet methods, one per kind of page where it helps."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -52,7 +53,9 @@ STANCE_ORDER = Case(
 STRONGEST_FIRST = (STANCE_ORDER, "source__key")
 # The sources' long texts are never shown beside a claim: left in the database when evidence is read
 # with its sources (at 25,000 links reading them was a third of the review page's time).
-SOURCE_LONG_TEXTS = [f"source__{name}" for name in ("abstract", "summary", "keywords", "provenance", "curator_notes", "author_names")]
+SOURCE_LONG_TEXTS = [
+    f"source__{name}" for name in ("abstract", "summary", "keywords", "provenance", "curator_notes", "author_names")
+]
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -61,8 +64,10 @@ class ClaimQuerySet(models.QuerySet):
         from .models import Evidence
 
         evidence = Evidence.objects.select_related("source").defer(*SOURCE_LONG_TEXTS).order_by(*STRONGEST_FIRST)
-        return self.select_related("article").prefetch_related(Prefetch("evidence", queryset=evidence)).order_by(
-            "start", "pk"
+        return (
+            self.select_related("article")
+            .prefetch_related(Prefetch("evidence", queryset=evidence))
+            .order_by("start", "pk")
         )
 
     def for_admin_list(self) -> ClaimQuerySet:

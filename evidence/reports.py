@@ -1,4 +1,5 @@
 """The flag report of an article: each statement with its computed status, as data and as files."""
+
 from __future__ import annotations
 
 import json
@@ -113,8 +114,15 @@ def reports_by_article(articles: list[Article], include_drafts: bool = False, sh
     claims = list(Claim.objects.filter(article__in=articles).order_by("start", "pk"))
     in_articles = Evidence.objects.filter(claim__article__in=articles)
     links: dict[int, list[tuple[str, Link]]] = {}
-    columns = ("claim_id", "curation_status", "stance", "source__study_design", "source__population",
-               "source__sample_size", "source__retraction_status")
+    columns = (
+        "claim_id",
+        "curation_status",
+        "stance",
+        "source__study_design",
+        "source__population",
+        "source__sample_size",
+        "source__retraction_status",
+    )
     for claim_id, curation, stance, design, population, sample_size, retraction in in_articles.values_list(*columns):
         link = Link(stance, design, population, sample_size, retraction == RetractionStatus.RETRACTED)
         links.setdefault(claim_id, []).append((curation, link))

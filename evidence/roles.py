@@ -1,4 +1,5 @@
 """The people who work on the evidence base, as Django groups."""
+
 from __future__ import annotations
 
 from django.apps import apps

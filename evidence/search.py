@@ -5,6 +5,7 @@ generated column with a GIN index, ranked by ts_rank. SQLite: an FTS5 table over
 columns, kept in step by triggers, ranked by bm25 with the same relative weights. Created by
 migrations 0004 and (the PostgreSQL column) 0008.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Article text in, statement spans out; and re-anchoring claims when the text is corrected. Pure functions."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Check out, install requirements, migrate and run: with no variables set this is a local
 development site on SQLite. Production sets DEBUG=0, SECRET_KEY and DATABASE_URL.
 """
+
 from __future__ import annotations
 
 import os

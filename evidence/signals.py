@@ -1,4 +1,5 @@
 """Keep Source.author_names and Source.title_key in step, however a source is edited (admin, fixtures, imports)."""
+
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 

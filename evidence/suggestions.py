@@ -5,6 +5,7 @@ summary). SQLite has no such ranking, so the same weights are applied here in Py
 stemmer and inverse document frequency standing in for PostgreSQL's dictionary. Suggestions are only
 ever shown: a curator links one with a click, nothing is linked automatically.
 """
+
 from __future__ import annotations
 
 import math
@@ -67,7 +68,10 @@ def _portable_ranking(text: str, candidates: QuerySet[Source], limit: int) -> li
     query = set(terms(text))
     rows = list(candidates.values_list("pk", "key", *FIELD_WEIGHTS))
     keys = {row[0]: row[1] for row in rows}
-    documents = {row[0]: {field: Counter(terms(value)) for field, value in zip(FIELD_WEIGHTS, row[2:])} for row in rows}
+    documents = {
+        row[0]: {field: Counter(terms(value)) for field, value in zip(FIELD_WEIGHTS, row[2:], strict=True)}
+        for row in rows
+    }
     document_frequency = Counter(
         term for fields in documents.values() for term in set().union(*fields.values()) if term in query
     )

@@ -3,6 +3,7 @@
 Pure functions over plain data, no database and no HTTP: the decision table in docs/flagging.md is
 this module, row for row. Nothing here knows any particular claim.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .vocabularies import ClaimCategory as Category
+from .vocabularies import Population
+from .vocabularies import StudyDesign as Design
 from .wording import count, join_words
-from .vocabularies import Population, StudyDesign as Design
 
 
 class Status(StrEnum):
@@ -75,8 +77,14 @@ HUMAN_STUDIES = frozenset(
 # Which designs bear directly on each kind of claim; anything else supports it only indirectly.
 DIRECT_DESIGNS = {
     Category.MECHANISM: frozenset(
-        {Design.IN_VITRO, Design.ANIMAL_STUDY, Design.PHARMACOKINETIC, Design.RCT, Design.NON_RANDOMISED_TRIAL,
-         Design.SYSTEMATIC_REVIEW}
+        {
+            Design.IN_VITRO,
+            Design.ANIMAL_STUDY,
+            Design.PHARMACOKINETIC,
+            Design.RCT,
+            Design.NON_RANDOMISED_TRIAL,
+            Design.SYSTEMATIC_REVIEW,
+        }
     ),
     Category.EFFICACY: HUMAN_STUDIES,
     Category.SAFETY: HUMAN_STUDIES,
@@ -85,8 +93,13 @@ DIRECT_DESIGNS = {
     Category.PRODUCT_QUALITY: frozenset({Design.PRODUCT_ANALYSIS, Design.SYSTEMATIC_REVIEW, Design.SURVEILLANCE}),
     Category.LEGAL: frozenset({Design.REGULATORY}),
     Category.TRADITIONAL_USE: frozenset(
-        {Design.CROSS_SECTIONAL_SURVEY, Design.COHORT, Design.CASE_SERIES, Design.SYSTEMATIC_REVIEW,
-         Design.NARRATIVE_REVIEW}
+        {
+            Design.CROSS_SECTIONAL_SURVEY,
+            Design.COHORT,
+            Design.CASE_SERIES,
+            Design.SYSTEMATIC_REVIEW,
+            Design.NARRATIVE_REVIEW,
+        }
     ),
     Category.OTHER: frozenset(Design),
 }

@@ -4,6 +4,7 @@ Everything it makes is marked: source keys start with SYNTHETIC_PREFIX, author f
 SYNTHETIC_AUTHOR, article slugs with SYNTHETIC_SLUG, and every source's provenance says so. The real
 demo data are never touched. Rows go in with bulk inserts, in one transaction.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -122,13 +123,18 @@ def _sources(rng: random.Random, size: CorpusSize, authors: list[Author], seed: 
         Authorship,
         (
             Authorship(source=source, author=person, position=position)
-            for source, people in zip(created, authorships)
+            for source, people in zip(created, authorships, strict=True)
             for position, person in enumerate(people, start=1)
         ),
     )
     link = Source.compounds.through
     _insert_in_batches(
-        link, (link(source_id=source.pk, compound_id=compound) for source, chosen in zip(created, compounds) for compound in chosen)
+        link,
+        (
+            link(source_id=source.pk, compound_id=compound)
+            for source, chosen in zip(created, compounds, strict=True)
+            for compound in chosen
+        ),
     )
     return len(created)
 
@@ -151,7 +157,13 @@ def _articles_and_claims(rng: random.Random, size: CorpusSize) -> list[int]:
         position = 0
         for sentence in sentences:
             claims.append(
-                Claim(article=article, text=sentence, start=position, end=position + len(sentence), category=rng.choice(categories))
+                Claim(
+                    article=article,
+                    text=sentence,
+                    start=position,
+                    end=position + len(sentence),
+                    category=rng.choice(categories),
+                )
             )
             position += len(sentence) + 1
     return [claim.pk for claim in Claim.objects.bulk_create(claims, batch_size=BATCH)]
@@ -162,7 +174,10 @@ def _evidence(rng: random.Random, size: CorpusSize, claims: list[int], sources: 
         for claim in claims:
             for source in rng.sample(sources, size.links_per_claim):
                 yield Evidence(
-                    claim_id=claim, source_id=source, stance=rng.choice(STANCES), finding="Synthetic finding.",
+                    claim_id=claim,
+                    source_id=source,
+                    stance=rng.choice(STANCES),
+                    finding="Synthetic finding.",
                     curation_status="reviewed",
                 )
 
@@ -177,14 +192,24 @@ def _reports(rng: random.Random, size: CorpusSize, sources: list[int]) -> int:
     seen, rows = set(), []
     settings_, severities = ReportSetting.values, Severity.values
     for _ in range(size.reports):
-        report = (rng.choice(sources), rng.choice(effects), rng.choice(compounds), rng.choice(settings_), rng.choice(severities))
+        report = (
+            rng.choice(sources),
+            rng.choice(effects),
+            rng.choice(compounds),
+            rng.choice(settings_),
+            rng.choice(severities),
+        )
         if report in seen:  # one per (source, effect, compound, setting, severity)
             continue
         seen.add(report)
         source, effect, compound, setting, severity = report
         rows.append(
             AdverseEffectReport(
-                source_id=source, effect_id=effect, compound_id=compound, setting=setting, severity=severity,
+                source_id=source,
+                effect_id=effect,
+                compound_id=compound,
+                setting=setting,
+                severity=severity,
                 cases=rng.randint(1, 200),
             )
         )

@@ -1,9 +1,9 @@
 """Public pages: thin views that hand a queryset to a template."""
+
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -180,8 +180,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "claim": claim,
         "statement": statement,
         "by_stance": [
-            (label, [link for link in statement.evidence if link.stance == stance])
-            for stance, label in Stance.choices
+            (label, [link for link in statement.evidence if link.stance == stance]) for stance, label in Stance.choices
         ],
         "place": reports.place_in_text(claim.article.text, claim.start, claim.end) if claim.start is not None else None,
     }
@@ -222,7 +221,9 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/evidence_map.html", context, status=200 if filterset.is_valid() else 400)
 
 
-def first_statements(filterset: filters.ClaimFilter, limit: int, total: int, chunk: int = 300) -> list[reports.Statement]:
+def first_statements(
+    filterset: filters.ClaimFilter, limit: int, total: int, chunk: int = 300
+) -> list[reports.Statement]:
     """The first `limit` of the `total` statements the filters select, assessing claims a chunk at a time,
     so that a status filter over a large corpus stops as soon as it has enough."""
     claims = filterset.qs.for_review()

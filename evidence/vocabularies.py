@@ -3,6 +3,7 @@
 Stored values are the slugs used by the curated data in ../shared/data, so fixtures and imports
 map one to one. docs/data-model.md says where each list comes from.
 """
+
 from __future__ import annotations
 
 from django.db import models

@@ -1,4 +1,5 @@
 """Small helpers for sentences shown to people."""
+
 from __future__ import annotations
 
 

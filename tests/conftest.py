@@ -1,4 +1,5 @@
 """Shared fixtures: the demo data loaded once per test database, and the people who use the site."""
+
 from __future__ import annotations
 
 import pytest

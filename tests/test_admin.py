@@ -1,4 +1,5 @@
 """The curators' admin: every model reachable, bounded queries, inlines that save what a curator means."""
+
 import re
 
 import pytest
@@ -28,7 +29,9 @@ def test_the_source_list_shows_real_sources_with_ordered_authors(curator):
 
 
 def test_the_claim_list_shows_the_seed_article_statements(curator):
-    page = curator.get(reverse("admin:evidence_claim_changelist"), {"article__id__exact": 1, "all": ""}).content.decode()
+    page = curator.get(
+        reverse("admin:evidence_claim_changelist"), {"article__id__exact": 1, "all": ""}
+    ).content.decode()
     assert "Kratom (Mitragyna speciosa), a Southeast Asian herb" in page
 
 
@@ -98,7 +101,11 @@ def test_a_curator_adds_a_source_with_ordered_authors_and_gets_a_generated_key(c
 
 @pytest.mark.parametrize(
     ("key", "doi", "message"),
-    [("", "not a doi", "is not a DOI"), ("Smith/2024", "", "no spaces, no slash"), ("Smith 2024", "", "no spaces, no slash")],
+    [
+        ("", "not a doi", "is not a DOI"),
+        ("Smith/2024", "", "no spaces, no slash"),
+        ("Smith 2024", "", "no spaces, no slash"),
+    ],
 )
 def test_a_bad_doi_or_key_is_refused_with_a_message_and_nothing_saved(curator, key, doi, message):
     # A key with a slash cannot be part of the source's URL: every page linking the source would fail.

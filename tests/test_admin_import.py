@@ -1,4 +1,5 @@
 """The curator's import: upload, a preview that writes nothing, then one all-or-nothing commit."""
+
 import re
 from html import unescape
 
@@ -62,7 +63,10 @@ def test_committing_writes_the_new_record_and_fills_the_duplicate(curator):
     response = curator.post(IMPORT, {"content": content, "format": fmt, "filename": "zotero.bib"}, follow=True)
     (message,) = [str(message) for message in response.context["messages"]]
     batch = re.search(r"Batch (import-[0-9a-f]{10}): the list below\.$", message).group(1)
-    assert message.startswith("Imported zotero.bib: 1 new, 0 duplicates, 1 conflict, 1 failed. 1 new draft record written, 1 existing record filled in.")
+    assert message.startswith(
+        "Imported zotero.bib: 1 new, 0 duplicates, 1 conflict, 1 failed. "
+        "1 new draft record written, 1 existing record filled in."
+    )
     # The whole import can be inspected: the list shows the batch, and the history says which import did what.
     assert list(response.context["cl"].queryset.values_list("key", flat=True)) == ["newsource2024"]
     assert Source.history.filter(history_change_reason=batch).count() == 2

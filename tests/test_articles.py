@@ -1,4 +1,5 @@
 """Bringing in a new article, and correcting an article's text without losing claims."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -53,7 +54,9 @@ def test_correcting_the_text_moves_claims_and_keeps_the_lost_ones_with_their_evi
     article, _ = create_article("Kratom and sleep", NEW_TEXT)
     lee = article.claims.get(text="Dr. Lee disagrees.")
     Evidence.objects.create(claim=lee, source=Source.objects.first(), stance="mentions", finding="kept")
-    article.text = "Kratom and Sleep\nA new first sentence. Many users report better sleep, e.g. after 2.5 g.\n- Sold online.\n"
+    article.text = (
+        "Kratom and Sleep\nA new first sentence. Many users report better sleep, e.g. after 2.5 g.\n- Sold online.\n"
+    )
     article.save()
     result = reanchor_claims(article)
     assert (result.unchanged, result.moved, [c.text for c in result.lost]) == (0, 2, ["Dr. Lee disagrees."])

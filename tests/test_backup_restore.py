@@ -1,4 +1,5 @@
 """A dump restored into an empty database gives identical exports (docs/operations.md)."""
+
 import pytest
 from django.core.management import call_command
 
@@ -12,10 +13,15 @@ EVIDENCE_MODELS = [Evidence, AdverseEffectReport, Claim, Article, Source, Author
 
 
 def everything() -> dict[str, str]:
-    exports = {fmt: "".join(EXPORT_FORMATS[fmt].write(records_of(Source.objects.order_by("key")))) for fmt in ("bibtex", "ris", "csljson", "csv")}
+    exports = {
+        fmt: "".join(EXPORT_FORMATS[fmt].write(records_of(Source.objects.order_by("key"))))
+        for fmt in ("bibtex", "ris", "csljson", "csv")
+    }
     article = Article.objects.get(slug="kratom-for-chronic-pain")
     exports["flags"] = report_as_json(build_report(article, Claim.objects.for_review().filter(article=article)))
-    exports["reports"] = "\n".join(str(r) for r in AdverseEffectReport.objects.order_by("source__key", "effect__term", "pk"))
+    exports["reports"] = "\n".join(
+        str(r) for r in AdverseEffectReport.objects.order_by("source__key", "effect__term", "pk")
+    )
     return exports
 
 
@@ -31,4 +37,7 @@ def test_a_dumpdata_restored_into_an_empty_database_gives_identical_exports(tmp_
     assert everything() == before
     from evidence import search
 
-    assert set(search.search(Source.objects.all(), "abuse liability").values_list("key", flat=True)) == {"Hemby2018", "Yue2018"}
+    assert set(search.search(Source.objects.all(), "abuse liability").values_list("key", flat=True)) == {
+        "Hemby2018",
+        "Yue2018",
+    }

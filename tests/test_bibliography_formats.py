@@ -1,4 +1,5 @@
 """Each bibliography format read and written without the database, and checked by independent tools."""
+
 import json
 import os
 import shutil
@@ -28,7 +29,11 @@ def sample(**changes) -> SourceRecord:
         key="Varadi2016",
         entry_type="article",
         title="Mitragynine/Corynantheidine Pseudoindoxyls As Opioid Analgesics with Mu Agonism and Delta Antagonism",
-        authors=[PersonName("Váradi", "András"), PersonName("van der Berg", "J. P."), PersonName("World Health Organization", is_organization=True)],
+        authors=[
+            PersonName("Váradi", "András"),
+            PersonName("van der Berg", "J. P."),
+            PersonName("World Health Organization", is_organization=True),
+        ],
         year=2016,
         month=6,
         container_title="Journal of Medicinal Chemistry",
@@ -94,8 +99,16 @@ def test_a_hostile_title_cannot_inject_a_field_or_end_the_entry():
 
 @pytest.mark.parametrize(
     ("entry_type", "bibtex_type"),
-    [("article", "article"), ("review", "article"), ("book", "book"), ("chapter", "incollection"),
-     ("report", "techreport"), ("webpage", "misc"), ("regulatory", "misc"), ("dataset", "misc")],
+    [
+        ("article", "article"),
+        ("review", "article"),
+        ("book", "book"),
+        ("chapter", "incollection"),
+        ("report", "techreport"),
+        ("webpage", "misc"),
+        ("regulatory", "misc"),
+        ("dataset", "misc"),
+    ],
 )
 def test_entry_types_are_bibtex_types_and_come_back(entry_type, bibtex_type):
     text = "".join(write_bibtex([sample(entry_type=entry_type)]))
@@ -108,7 +121,9 @@ def test_pybtex_reads_our_bibtex_with_the_same_people_and_fields():
     database = pybtex.database.parse_string(text, "bibtex")
     entry = database.entries["Varadi2016"]
     assert [str(person) for person in entry.persons["author"]] == [
-        "V{\\'a}radi, Andr{\\'a}s", "van der Berg, J. P.", "{World Health Organization}"
+        "V{\\'a}radi, Andr{\\'a}s",
+        "van der Berg, J. P.",
+        "{World Health Organization}",
     ]
     assert entry.fields["doi"] == "10.1021/acs.jmedchem.6b00748"
     assert entry.fields["pmid"] == "27556704"
@@ -122,7 +137,11 @@ def run_bibtex(tmp_path: Path, bib_text: str) -> tuple[int, str, str]:
     (tmp_path / "test.aux").write_text("\\citation{*}\n\\bibstyle{check}\n\\bibdata{refs}\n")
     environment = {**os.environ, "BSTINPUTS": f"{tmp_path}:", "BIBINPUTS": f"{tmp_path}:"}
     done = subprocess.run(["bibtex", "test"], cwd=tmp_path, env=environment, capture_output=True, text=True)
-    return done.returncode, (tmp_path / "test.blg").read_text(errors="replace"), (tmp_path / "test.bbl").read_text(errors="replace")
+    return (
+        done.returncode,
+        (tmp_path / "test.blg").read_text(errors="replace"),
+        (tmp_path / "test.bbl").read_text(errors="replace"),
+    )
 
 
 @pytest.fixture
@@ -134,7 +153,11 @@ def bibtex_available():
 
 
 def test_real_bibtex_processes_our_export_without_an_error_or_warning(tmp_path, bibtex_available):
-    records = [sample(), sample(key="Hostile2020", title=HOSTILE_TITLE, doi="", pmid=""), sample(key="Bare", authors=[], year=None)]
+    records = [
+        sample(),
+        sample(key="Hostile2020", title=HOSTILE_TITLE, doi="", pmid=""),
+        sample(key="Bare", authors=[], year=None),
+    ]
     returncode, log, bbl = run_bibtex(tmp_path, "".join(write_bibtex(records)))
     assert returncode == 0, log
     assert "Warning--" not in log and "error message" not in log
@@ -219,7 +242,9 @@ def test_a_newline_in_a_ris_value_cannot_inject_a_record():
 
 
 def test_csljson_round_trip_and_schema():
-    text = "".join(write_csljson([sample(), sample(key="Org", authors=[PersonName("WHO", is_organization=True)], year=None)]))
+    text = "".join(
+        write_csljson([sample(), sample(key="Org", authors=[PersonName("WHO", is_organization=True)], year=None)])
+    )
     items = json.loads(text)
     schema = json.loads((DATA / "csl-data-we-write.schema.json").read_text())
     jsonschema.validate(items, schema)
@@ -237,7 +262,10 @@ def test_the_schema_check_is_real():
 
 
 def test_csljson_bad_items_are_reported_not_fatal():
-    parsed = parse_csljson('[{"id": "a", "type": "book", "title": "Fine"}, 42, {"id": "b", "title": "T", "issued": {"date-parts": [["2020", "13"]]}}]')
+    parsed = parse_csljson(
+        '[{"id": "a", "type": "book", "title": "Fine"}, 42, '
+        '{"id": "b", "title": "T", "issued": {"date-parts": [["2020", "13"]]}}]'
+    )
     assert [record.key for record in parsed.records] == ["a", "b"]
     assert parsed.records[1].year == 2020 and parsed.records[1].month is None
     assert "item 2 is not an object" in parsed.problems[0].message
@@ -273,7 +301,13 @@ def test_medline_records_with_continuation_lines():
     first, second = parse_medline(MEDLINE).records
     assert first.title.endswith("with Mu Agonism and Delta Antagonism, Which Do Not Recruit beta-Arrestin-2.")
     assert first.authors == [PersonName("Varadi", "Andras"), PersonName("Pasternak", "Gavril W")]
-    assert (first.year, first.doi, first.pmcid, first.pages, first.line) == (2016, "10.1021/acs.jmedchem.6b00748", "PMC5344672", "8381-8397", 1)
+    assert (first.year, first.doi, first.pmcid, first.pages, first.line) == (
+        2016,
+        "10.1021/acs.jmedchem.6b00748",
+        "PMC5344672",
+        "8381-8397",
+        1,
+    )
     assert second.entry_type == "review" and second.line == 17
 
 
@@ -282,8 +316,14 @@ def test_medline_records_with_continuation_lines():
 
 @pytest.mark.parametrize(
     ("text", "name"),
-    [("@article{a, title={T}}", "bibtex"), ("  % comment\n@Book(a, title={T})", "bibtex"), (RIS_TWO, "ris"),
-     ('[{"id": "a"}]', "csljson"), (MEDLINE, "medline"), ("\ufeffTY  - JOUR\nER  - ", "ris")],
+    [
+        ("@article{a, title={T}}", "bibtex"),
+        ("  % comment\n@Book(a, title={T})", "bibtex"),
+        (RIS_TWO, "ris"),
+        ('[{"id": "a"}]', "csljson"),
+        (MEDLINE, "medline"),
+        ("\ufeffTY  - JOUR\nER  - ", "ris"),
+    ],
 )
 def test_formats_are_told_from_content(text, name):
     assert detect_format(text) == name
@@ -295,7 +335,7 @@ def test_an_unknown_format_is_a_clear_error():
 
 
 def test_files_are_decoded_whatever_their_encoding():
-    assert decode("Váradi".encode("utf-8")) == ("Váradi", "UTF-8")
+    assert decode("Váradi".encode()) == ("Váradi", "UTF-8")
     assert decode("Váradi".encode("cp1252")) == ("Váradi", "Windows-1252")
     assert decode("凯撒 的 标题".encode("gbk")) == ("凯撒 的 标题", "GB18030")
     parsed = parse("@article{a, title={Caf\u00e9}}".encode("cp1252"))
@@ -306,7 +346,7 @@ def test_files_are_decoded_whatever_their_encoding():
 
 
 def test_csv_neutralises_spreadsheet_formulas():
-    text = "".join(EXPORT_FORMATS["csv"].write([sample(title="=HYPERLINK(\"http://x\")", keywords="+1; @x")]))
+    text = "".join(EXPORT_FORMATS["csv"].write([sample(title='=HYPERLINK("http://x")', keywords="+1; @x")]))
     header, row = text.splitlines()[:2]
     assert header.startswith("key,entry_type,authors,title")
     assert "'=HYPERLINK" in row and "'+1; @x" in row

@@ -1,4 +1,5 @@
 """Reading BibTeX into neutral records, including the traps measured in bibtexparser 2.1."""
+
 import pytest
 
 from evidence.bibliography import latex

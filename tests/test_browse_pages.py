@@ -1,4 +1,5 @@
 """The public browsing pages: home, source, statements, adverse effects, evidence map, 404."""
+
 import re
 from html import unescape
 
@@ -179,7 +180,7 @@ def test_the_adverse_effects_page_draws_the_matrix_and_the_chart(reader, django_
         response = reader.get(reverse("evidence:adverse-effects"))
     page, text = response.content.decode(), text_of(response)
     assert '<svg role="img" aria-labelledby="chart-title chart-desc"' in page
-    assert page.count("<rect class=\"chart__bar chart__bar--") >= 10
+    assert page.count('<rect class="chart__bar chart__bar--') >= 10
     assert "Hepatobiliary disorders liver injury, liver toxicity" in text
     assert "4 sources 11 cases" in text
 
@@ -216,9 +217,10 @@ def test_the_evidence_map_has_a_column_per_checkworthy_statement_and_a_row_per_l
     assert page.count('class="evidence-map__statement"') == 22
     linked = Source.objects.filter(evidence__claim__checkworthy=True).distinct().count()
     assert page.count('<tr>\n      <th scope="row">') == linked
-    assert page.count('<td class="cell cell--contradicts">') == Evidence.objects.filter(
-        stance="contradicts", claim__checkworthy=True
-    ).count()
+    assert (
+        page.count('<td class="cell cell--contradicts">')
+        == Evidence.objects.filter(stance="contradicts", claim__checkworthy=True).count()
+    )
 
 
 def test_the_evidence_map_filters_by_category_and_article(reader):

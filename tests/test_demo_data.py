@@ -1,4 +1,5 @@
 """The demo data is the shared, curated data, record for record: nothing invented, nothing lost."""
+
 import json
 import re
 
@@ -57,7 +58,9 @@ def test_every_doi_and_pmid_appears_in_the_shared_data_exactly(shared_bib):
 
 
 def test_every_shared_source_is_there_with_its_year_and_provenance(shared_bib):
-    keys_years = dict(re.findall(r"^@\w+\{(\w+),(?:(?!^@).)*?^\s*year = \{(\d+)\}", shared_bib, re.MULTILINE | re.DOTALL))
+    keys_years = dict(
+        re.findall(r"^@\w+\{(\w+),(?:(?!^@).)*?^\s*year = \{(\d+)\}", shared_bib, re.MULTILINE | re.DOTALL)
+    )
     keys = re.findall(r"^@\w+\{(\w+),", shared_bib, re.MULTILINE)
     assert sorted(Source.objects.values_list("key", flat=True)) == sorted(keys)
     for source in Source.objects.all():
@@ -91,13 +94,29 @@ def test_claim_classifications_are_the_curated_ones(shared_claims):
 def test_the_adverse_effect_reports_are_the_curated_ones():
     shared = json.loads((SHARED / "adverse-effects.json").read_text(encoding="utf-8"))
     expected = {
-        (r["source"], r["effect"], r["system_organ_class"], r["compound"], r["setting"], r.get("severity", ""),
-         r.get("cases"), r["note"])
+        (
+            r["source"],
+            r["effect"],
+            r["system_organ_class"],
+            r["compound"],
+            r["setting"],
+            r.get("severity", ""),
+            r.get("cases"),
+            r["note"],
+        )
         for r in shared
     }
     actual = {
-        (r.source.key, r.effect.term, r.effect.system_organ_class, r.compound.slug, r.setting, r.severity, r.cases,
-         r.notes)
+        (
+            r.source.key,
+            r.effect.term,
+            r.effect.system_organ_class,
+            r.compound.slug,
+            r.setting,
+            r.severity,
+            r.cases,
+            r.notes,
+        )
         for r in AdverseEffectReport.objects.select_related("source", "effect", "compound")
     }
     assert actual == expected

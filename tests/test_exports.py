@@ -1,4 +1,5 @@
 """Downloads: the sources page's result set, one source, a statement's sources, an article's, and the admin."""
+
 import re
 
 import pybtex.database
@@ -32,7 +33,14 @@ def page_keys(client, query):
         page += 1
 
 
-@pytest.mark.parametrize("query", ["?q=kratom&sort=relevance", "?design=narrative-review&sort=author", "?compound=mitragynine&year_from=2015&sort=oldest"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?q=kratom&sort=relevance",
+        "?design=narrative-review&sort=author",
+        "?compound=mitragynine&year_from=2015&sort=oldest",
+    ],
+)
 def test_the_list_export_is_exactly_the_pages_result_set_in_the_same_order(reader, query):
     response, text = download(reader, reverse("evidence:sources-export", args=["bibtex"]) + query)
     assert response.status_code == 200
@@ -41,9 +49,14 @@ def test_the_list_export_is_exactly_the_pages_result_set_in_the_same_order(reade
 
 @pytest.mark.parametrize(
     ("fmt", "content_type", "extension"),
-    [("bibtex", "application/x-bibtex; charset=utf-8", "bib"), ("ris", "application/x-research-info-systems; charset=utf-8", "ris"),
-     ("csljson", "application/vnd.citationstyles.csl+json", "json"), ("csv", "text/csv; charset=utf-8", "csv"),
-     ("text", "text/plain; charset=utf-8", "txt"), ("html", "text/html; charset=utf-8", "html")],
+    [
+        ("bibtex", "application/x-bibtex; charset=utf-8", "bib"),
+        ("ris", "application/x-research-info-systems; charset=utf-8", "ris"),
+        ("csljson", "application/vnd.citationstyles.csl+json", "json"),
+        ("csv", "text/csv; charset=utf-8", "csv"),
+        ("text", "text/plain; charset=utf-8", "txt"),
+        ("html", "text/html; charset=utf-8", "html"),
+    ],
 )
 def test_every_format_downloads_with_a_filename_and_content_type(reader, fmt, content_type, extension):
     response, text = download(reader, reverse("evidence:sources-export", args=[fmt]) + "?q=abuse")
@@ -73,7 +86,12 @@ def test_one_source_a_statements_sources_and_an_articles_sources(reader):
 
 def test_source_pages_cite_in_four_styles_and_offer_downloads(reader):
     html = reader.get(reverse("evidence:source", args=["Hemby2018"])).content.decode()
-    assert html.count("<dt>APA</dt>") == 1 and "<dt>Vancouver</dt>" in html and "<dt>AMA</dt>" in html and "<dt>Chicago</dt>" in html
+    assert (
+        html.count("<dt>APA</dt>") == 1
+        and "<dt>Vancouver</dt>" in html
+        and "<dt>AMA</dt>" in html
+        and "<dt>Chicago</dt>" in html
+    )
     assert "Hemby, S. E., McIntosh, S." in html
     assert 'href="/sources/Hemby2018/export.bibtex" download' in html
 

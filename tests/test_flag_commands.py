@@ -1,4 +1,5 @@
 """ingest_article and flag_article, as scripts use them."""
+
 import io
 import json
 

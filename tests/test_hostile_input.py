@@ -1,5 +1,6 @@
 """Hostile and bad input, case by case: each asserts exactly what happens (escaped, neutralised,
 refused with a message, nothing written, a 4xx page)."""
+
 from html import unescape
 
 import pytest
@@ -40,8 +41,11 @@ def test_script_in_a_source_field_is_escaped_on_its_page(reader, field):
 
 def test_script_in_a_title_is_escaped_in_the_list_home_and_admin(reader, curator):
     Source.objects.filter(key="Tatum2018").update(title=SCRIPT, updated_at="2100-01-01T00:00:00Z")
-    for html in [page(reader, reverse("evidence:sources") + "?q=Tatum"), page(reader, reverse("evidence:home")),
-                 page(curator, reverse("admin:evidence_source_changelist") + "?q=Tatum2018")]:
+    for html in [
+        page(reader, reverse("evidence:sources") + "?q=Tatum"),
+        page(reader, reverse("evidence:home")),
+        page(curator, reverse("admin:evidence_source_changelist") + "?q=Tatum2018"),
+    ]:
         assert SCRIPT not in html and "&lt;script&gt;" in html
 
 
@@ -92,7 +96,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(formula):
 # --- no active TeX from field content ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["\\input{/etc/passwd}", "\\write18{rm -rf ~}", "\\immediate\\write18{id}", "\\openout1=x.tex"])
+@pytest.mark.parametrize(
+    "command", ["\\input{/etc/passwd}", "\\write18{rm -rf ~}", "\\immediate\\write18{id}", "\\openout1=x.tex"]
+)
 @pytest.mark.parametrize("field", ["title", "provenance"])
 def test_bibtex_export_carries_no_tex_command_from_content(command, field):
     Source.objects.filter(key="Tatum2018").update(**{field: f"Before {command} after"})
@@ -105,7 +111,10 @@ def test_bibtex_export_carries_no_tex_command_from_content(command, field):
 # --- links -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<b>x</b>", "vbscript:x", "ftp://example.org/x"])
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<b>x</b>", "vbscript:x", "ftp://example.org/x"],
+)
 def test_only_http_urls_become_links(reader, url):
     Source.objects.filter(key="Tatum2018").update(url=url)
     Article.objects.filter(slug="kratom-for-chronic-pain").update(url=url)
@@ -137,8 +146,11 @@ def test_an_upload_over_the_size_limit_is_refused(curator):
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [(b"%PDF-1.7\n...", "This is a PDF, not a bibliography"), (b"PK\x03\x04zip", "This is a ZIP or Word/Excel file, not a bibliography"),
-     (b"\x00\x01\x02" * 100, "This is a binary file, not a bibliography")],
+    [
+        (b"%PDF-1.7\n...", "This is a PDF, not a bibliography"),
+        (b"PK\x03\x04zip", "This is a ZIP or Word/Excel file, not a bibliography"),
+        (b"\x00\x01\x02" * 100, "This is a binary file, not a bibliography"),
+    ],
 )
 def test_a_binary_upload_is_refused(curator, data, message):
     before = Source.objects.count()
@@ -172,7 +184,9 @@ def test_unbalanced_braces_fail_their_entry_with_the_line_and_the_rest_imports()
 def test_deeply_nested_braces_are_read_flat_or_fail_their_entry_never_the_import():
     # Braces alone are grouping, read without recursion; around other markup they go to pylatexenc,
     # which recurses per level, and the entry fails with a reason instead of the import crashing.
-    assert outcome("@article{flat, title={" + "{" * 3000 + "x" + "}" * 3000 + "}}") == [(Action.NEW, "not in the database")]
+    assert outcome("@article{flat, title={" + "{" * 3000 + "x" + "}" * 3000 + "}}") == [
+        (Action.NEW, "not in the database")
+    ]
     assert outcome("@article{deep, title={" + "{" * 3000 + "\\emph{x}" + "}" * 3000 + "}}") == [
         (Action.FAILED, "braces nested too deeply to read")
     ]

@@ -1,4 +1,5 @@
 """Import: de-duplication, merge rules, all-or-nothing commits, round trips, and the command."""
+
 import io
 
 import pytest
@@ -58,7 +59,9 @@ def test_duplicates_are_found_by_doi_then_pmid_then_title_year_and_first_author(
 def test_a_different_doi_means_a_different_work_even_with_the_same_title():
     kruegel = Source.objects.with_authors().get(key="Kruegel2016")
     first = kruegel.ordered_authors[0]
-    plan = plan_of(bib(title=kruegel.title, author=f"{first.family}, A.", year=str(kruegel.year), doi="10.9999/erratum.1"))
+    plan = plan_of(
+        bib(title=kruegel.title, author=f"{first.family}, A.", year=str(kruegel.year), doi="10.9999/erratum.1")
+    )
     assert plan.entries[0].action == Action.NEW
 
 
@@ -91,7 +94,12 @@ def test_duplicates_within_the_file_merge_into_the_first():
 
 
 def test_failed_entries_are_reported_with_line_and_reason_and_the_rest_imports():
-    text = bib(key="Good1") + "@article{bad, title = {unterminated\n\n" + bib(key="NoTitle", title="") + bib(key="BadDoi", doi="not-a-doi")
+    text = (
+        bib(key="Good1")
+        + "@article{bad, title = {unterminated\n\n"
+        + bib(key="NoTitle", title="")
+        + bib(key="BadDoi", doi="not-a-doi")
+    )
     plan = plan_of(text)
     outcomes = {(entry.file_key or entry.where): entry for entry in plan.entries}
     assert outcomes["Good1"].action == Action.NEW
@@ -198,7 +206,9 @@ def test_the_import_command_refuses_unreadable_input(tmp_path):
 
 def test_the_export_command_uses_the_sources_page_filters(tmp_path):
     output = tmp_path / "out.bib"
-    call_command("export_bibliography", "--format", "bibtex", "--q", "abuse", "--design", "animal-study", "--output", str(output))
+    call_command(
+        "export_bibliography", "--format", "bibtex", "--q", "abuse", "--design", "animal-study", "--output", str(output)
+    )
     text = output.read_text()
     assert text.count("\n@") + text.startswith("@") == 2
     assert "@article{Hemby2018," in text and "@article{Yue2018," in text
@@ -207,7 +217,17 @@ def test_the_export_command_uses_the_sources_page_filters(tmp_path):
 
     saved, sys.stdout = sys.stdout, out
     try:
-        call_command("export_bibliography", "--format", "text", "--style", "vancouver", "--compound", "mitragynine", "--sort", "title")
+        call_command(
+            "export_bibliography",
+            "--format",
+            "text",
+            "--style",
+            "vancouver",
+            "--compound",
+            "mitragynine",
+            "--sort",
+            "title",
+        )
     finally:
         sys.stdout = saved
     assert out.getvalue().startswith("1. ")
@@ -255,9 +275,13 @@ def test_titles_alike_beyond_the_indexed_key_are_still_compared_whole():
 
 
 def test_planning_loads_only_the_candidates_not_every_source_of_the_year(django_assert_max_num_queries):
-    Source.objects.bulk_create(Source(key=f"Filler{i}", title=f"Filler {i}", title_key=f"filler {i}", year=2024) for i in range(300))
+    Source.objects.bulk_create(
+        Source(key=f"Filler{i}", title=f"Filler {i}", title_key=f"filler {i}", year=2024) for i in range(300)
+    )
     loaded = []
-    post_init.connect(lambda sender, instance, **kwargs: loaded.append(instance), sender=Source, weak=False, dispatch_uid="count")
+    post_init.connect(
+        lambda sender, instance, **kwargs: loaded.append(instance), sender=Source, weak=False, dispatch_uid="count"
+    )
     try:
         with django_assert_max_num_queries(6):
             plan = plan_of(bib(year="2024"))

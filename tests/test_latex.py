@@ -1,4 +1,5 @@
 """The LaTeX encoder's fast path (a per-character table) writes exactly what pylatexenc writes for a whole value."""
+
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ CHARACTERS = [chr(code) for start, end in BLOCKS for code in range(start, end)]
 
 @pytest.mark.parametrize("start", range(0, len(CHARACTERS), 64))
 def test_every_character_of_the_common_blocks_alone_and_between_letters(start):
-    for char in CHARACTERS[start:start + 64]:
+    for char in CHARACTERS[start : start + 64]:
         for value in (char, f"a{char}b", f"{char} {char}", f"{{{char}}}_%"):
             assert latex.encode_latex(value) == pylatexenc_whole_value(value), repr(value)
 
@@ -100,8 +101,16 @@ def test_the_quick_case_test_never_skips_a_title_that_needs_protection():
         )
 
     titles = real_world_values(non_ascii_only=False) + [
-        "Kratom use", "DNA repair", "McCurdy and 7-OH", "3D models", "A 2020 survey", "iPhone users", "ÉCOLE x",
-        "Studies of Mitragyna speciosa", "x86 and ARM", "a_b C_d",
+        "Kratom use",
+        "DNA repair",
+        "McCurdy and 7-OH",
+        "3D models",
+        "A 2020 survey",
+        "iPhone users",
+        "ÉCOLE x",
+        "Studies of Mitragyna speciosa",
+        "x86 and ARM",
+        "a_b C_d",
     ]
     encoded = [latex.encode_latex(title) for title in titles]
     assert [bibtex._protect_case(title) for title in encoded] == [protected_in_full(title) for title in encoded]

@@ -1,4 +1,5 @@
 """The load test's parts: the URLs it asks for, and a short real run of locust against the live server."""
+
 import sys
 
 import pytest
@@ -23,14 +24,22 @@ def test_locust_stats_are_read_row_by_row_with_the_total_last(tmp_path):
     stats = tmp_path / "locust_stats.csv"
     stats.write_text(
         "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
-        "Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\n"
+        "Max Response Time,Average Content Size,Requests/s,Failures/s,"
+        "50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\n"
         "GET,home,10,1,40,45,20,90,5000,2.0,0.2,40,50,55,60,80,85,90,90,90,90,90\n"
         ",Aggregated,10,1,40,45,20,90,5000,2.0,0.2,40,50,55,60,80,85,90,90,90,90,90\n"
         "GET,claim,0,0,0,0,0,0,0,0,0,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A\n",
         encoding="utf-8",
     )
     home, total, unused = read_locust_stats(stats)
-    assert (home.name, home.requests, home.failures, home.median_ms, home.p95_ms, home.per_second) == ("home", 10, 1, 40, 85, 2.0)
+    assert (home.name, home.requests, home.failures, home.median_ms, home.p95_ms, home.per_second) == (
+        "home",
+        10,
+        1,
+        40,
+        85,
+        2.0,
+    )
     assert total.error_rate == pytest.approx(0.1)
     assert (unused.p95_ms, unused.error_rate) == (0, 0)
 

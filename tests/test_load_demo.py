@@ -1,4 +1,5 @@
 """The demo set-up command: the curator login it makes, and when it refuses to."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command

@@ -1,4 +1,5 @@
 """Invariants of the data model, enforced by validation and by the database."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction

@@ -1,4 +1,5 @@
 """The overview builders as plain data: no database, no HTTP."""
+
 from types import SimpleNamespace
 
 from evidence import overviews
@@ -7,8 +8,13 @@ from evidence.support import Assessment, Status
 
 
 def cell_row(organ_class, compound, sources, cases=None, worst=0):
-    return {"organ_class": organ_class, "compound_slug": compound, "source_count": sources, "case_count": cases,
-            "worst": worst}
+    return {
+        "organ_class": organ_class,
+        "compound_slug": compound,
+        "source_count": sources,
+        "case_count": cases,
+        "worst": worst,
+    }
 
 
 def test_harm_matrix_orders_organ_classes_by_sources_and_links_each_cell():

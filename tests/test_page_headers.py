@@ -1,4 +1,5 @@
 """What every page sends: a strict content security policy and the project's own CSS (home as the example)."""
+
 import pytest
 from django.urls import reverse
 

@@ -1,5 +1,6 @@
 """Real bibliography files from public repositories (../shared/data/realworld*/, provenance in their READMEs):
 every one is read with a per-entry outcome and no crash, and the outcomes are pinned."""
+
 from pathlib import Path
 
 import pytest

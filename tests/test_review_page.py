@@ -1,4 +1,5 @@
 """The article review page and its downloads."""
+
 import csv
 import io
 import json
@@ -70,11 +71,27 @@ def test_the_json_report_has_the_documented_shape(reader):
     report = json.loads(response.content)
     assert set(report) == {"article", "summary", "statements"}
     assert report["summary"] == {
-        "statements": 37, "checkworthy": 22, "supported": 9, "weak": 12, "contested": 0, "contradicted": 1,
-        "unsupported": 0, "not_checkable": 15,
+        "statements": 37,
+        "checkworthy": 22,
+        "supported": 9,
+        "weak": 12,
+        "contested": 0,
+        "contradicted": 1,
+        "unsupported": 0,
+        "not_checkable": 15,
     }
     statement = report["statements"][0]
-    assert set(statement) == {"claim_id", "start", "end", "text", "category", "status", "certainty", "reasons", "evidence"}
+    assert set(statement) == {
+        "claim_id",
+        "start",
+        "end",
+        "text",
+        "category",
+        "status",
+        "certainty",
+        "reasons",
+        "evidence",
+    }
     assert set(statement["evidence"][0]) == {"source_key", "doi", "pmid", "design", "stance", "finding"}
     # Strongest stance first, then by citation key.
     keys = [e["source_key"] for e in statement["evidence"]]
@@ -82,7 +99,9 @@ def test_the_json_report_has_the_documented_shape(reader):
 
 
 def test_the_page_and_flag_article_agree(reader):
-    page_statuses = {s["claim_id"]: s["status"] for s in json.loads(reader.get(report_url("json")).content)["statements"]}
+    page_statuses = {
+        s["claim_id"]: s["status"] for s in json.loads(reader.get(report_url("json")).content)["statements"]
+    }
     out = io.StringIO()
     call_command("flag_article", SEED, format="json", stdout=out)
     command_statuses = {s["claim_id"]: s["status"] for s in json.loads(out.getvalue())["statements"]}
@@ -110,7 +129,9 @@ def test_a_new_article_is_all_unsupported_until_linked(reader):
     report = json.loads(reader.get(report_url("json", article.slug)).content)
     assert report["summary"]["unsupported"] == count == 2
     claim = Claim.objects.get(article=article, text="Kratom is a plant.")
-    link = Evidence.objects.create(claim=claim, source=Source.objects.get(key="Prozialeck2012"), stance="supports", finding="x")
+    link = Evidence.objects.create(
+        claim=claim, source=Source.objects.get(key="Prozialeck2012"), stance="supports", finding="x"
+    )
     # A draft link counts only when asked: nobody has checked it yet.
     report = json.loads(reader.get(report_url("json", article.slug)).content)
     assert report["summary"]["unsupported"] == 2
@@ -138,7 +159,7 @@ def test_each_statement_shows_its_strongest_links_and_a_way_to_all_of_them(reade
 
     claim = Claim.objects.annotate(n=Count("evidence")).filter(n__gt=REVIEW_LINKS_SHOWN).order_by("-n", "pk").first()
     page = reader.get(reverse("evidence:article", args=[claim.article.slug])).content.decode()
-    section = page[page.index(f'id="claim-{claim.pk}"'):]
+    section = page[page.index(f'id="claim-{claim.pk}"') :]
     section = section[: section.index("</article>")]
     assert section.count("<tr>") == 1 + REVIEW_LINKS_SHOWN  # the header row and the strongest links
     assert f'href="{claim.get_absolute_url()}">All {claim.n} evidence links' in section
@@ -165,7 +186,7 @@ def test_the_review_page_report_agrees_with_the_full_report_statement_by_stateme
         full = build_report(article, Claim.objects.for_review().filter(article=article), include_drafts)
         page = review_report(article, include_drafts, shown=3)
         assert [s.claim.pk for s in page.statements] == [s.claim.pk for s in full.statements]
-        for on_page, whole in zip(page.statements, full.statements):
+        for on_page, whole in zip(page.statements, full.statements, strict=True):
             assert on_page.assessment == whole.assessment
             assert on_page.links == len(whole.evidence)
             assert [e.pk for e in on_page.evidence] == [e.pk for e in whole.evidence[:3]]

@@ -1,4 +1,5 @@
 """Roles and their reach, CSRF, login rate-limiting, lost updates refused, and the audit history."""
+
 import re
 from html import unescape
 
@@ -16,7 +17,13 @@ pytestmark = pytest.mark.django_db
 def test_the_curator_group_comes_from_a_migration_with_every_evidence_permission_and_no_user_one():
     group = Group.objects.get(name="Curator")
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert {"add_source", "change_claim", "delete_evidence", "view_historicalsource", "change_adverseeffectreport"} <= codenames
+    assert {
+        "add_source",
+        "change_claim",
+        "delete_evidence",
+        "view_historicalsource",
+        "change_adverseeffectreport",
+    } <= codenames
     assert not group.permissions.filter(content_type__app_label="auth").exists()
     assert Permission.objects.filter(content_type__app_label="evidence").count() == len(codenames)
 
@@ -34,7 +41,9 @@ def test_a_reader_cannot_write(reader):
 def test_a_curator_cannot_manage_users_or_groups(curator):
     assert curator.get(reverse("admin:auth_user_changelist")).status_code == 403
     assert curator.get(reverse("admin:auth_group_changelist")).status_code == 403
-    response = curator.post(reverse("admin:auth_user_add"), {"username": "sneaky", "password1": "x-Pass-12345", "password2": "x-Pass-12345"})
+    response = curator.post(
+        reverse("admin:auth_user_add"), {"username": "sneaky", "password1": "x-Pass-12345", "password2": "x-Pass-12345"}
+    )
     assert response.status_code == 403
     assert not get_user_model().objects.filter(username="sneaky").exists()
 
@@ -67,7 +76,7 @@ def change_form_data(client, url):
     response = client.get(url)
     form = response.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None:
             continue
@@ -80,7 +89,9 @@ def change_form_data(client, url):
             for name in inline_form.fields:
                 value = inline_form[name].value()
                 if value is not None and value is not False:
-                    data[f"{inline_form.prefix}-{name}"] = [str(v) for v in value] if isinstance(value, (list, tuple)) else str(value)
+                    data[f"{inline_form.prefix}-{name}"] = (
+                        [str(v) for v in value] if isinstance(value, (list, tuple)) else str(value)
+                    )
     return data
 
 
@@ -98,7 +109,11 @@ def test_a_stale_form_is_refused_and_says_what_changed(curator, curator_user):
     response = curator.post(url, second)
     assert response.status_code == 200
     text = unescape(response.content.decode())
-    assert re.search(r"curator saved this record at \d{4}-\d\d-\d\d \d\d:\d\d UTC while you were editing it \(version \d+ → \d+\); they changed: curator_note\.", text)
+    assert re.search(
+        r"curator saved this record at \d{4}-\d\d-\d\d \d\d:\d\d UTC while you were editing it "
+        r"\(version \d+ → \d+\); they changed: curator_note\.",
+        text,
+    )
     assert "Nothing of yours was saved: reload the page" in text
     claim.refresh_from_db()
     assert claim.curator_note == "First curator's note."
@@ -138,7 +153,10 @@ def test_evidence_and_adverse_effect_reports_have_history_too():
     evidence.finding = "Reworded."
     evidence.save()
     assert evidence.history.first().finding == "Reworded."
-    report = evidence.source.adverse_effect_reports.first() or Source.objects.exclude(adverse_effect_reports=None).first().adverse_effect_reports.first()
+    report = (
+        evidence.source.adverse_effect_reports.first()
+        or Source.objects.exclude(adverse_effect_reports=None).first().adverse_effect_reports.first()
+    )
     report.notes = "Checked."
     report.save()
     assert report.history.first().notes == "Checked."
@@ -166,15 +184,24 @@ def test_a_draft_evidence_link_is_marked_and_not_counted(reader):
 
 def test_a_double_submitted_add_form_creates_one_source(curator):
     data = {
-        "key": "", "entry_type": "article", "title": "A brand-new kratom survey", "year": "2025",
-        "curation_status": "draft", "retraction_status": "none",
-        "authorships-TOTAL_FORMS": "0", "authorships-INITIAL_FORMS": "0",
-        "adverse_effect_reports-TOTAL_FORMS": "0", "adverse_effect_reports-INITIAL_FORMS": "0",
-        "evidence-TOTAL_FORMS": "0", "evidence-INITIAL_FORMS": "0",
+        "key": "",
+        "entry_type": "article",
+        "title": "A brand-new kratom survey",
+        "year": "2025",
+        "curation_status": "draft",
+        "retraction_status": "none",
+        "authorships-TOTAL_FORMS": "0",
+        "authorships-INITIAL_FORMS": "0",
+        "adverse_effect_reports-TOTAL_FORMS": "0",
+        "adverse_effect_reports-INITIAL_FORMS": "0",
+        "evidence-TOTAL_FORMS": "0",
+        "evidence-INITIAL_FORMS": "0",
     }
     first = curator.post(reverse("admin:evidence_source_add"), data)
     assert first.status_code == 302, first.context["adminform"].form.errors if first.context else first
     second = curator.post(reverse("admin:evidence_source_add"), data)
     assert second.status_code == 200
-    assert "already has this title and year: edit it instead of adding a second record." in unescape(second.content.decode())
+    assert "already has this title and year: edit it instead of adding a second record." in unescape(
+        second.content.decode()
+    )
     assert Source.objects.filter(title="A brand-new kratom survey").count() == 1

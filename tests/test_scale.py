@@ -1,4 +1,5 @@
 """The synthetic corpus, and pages that stay bounded when it is loaded; the benchmark runs."""
+
 import io
 import json
 import re
@@ -37,9 +38,11 @@ def test_the_corpus_is_deterministic_marked_and_removable(corpus):
     synthetic_sources = Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX)
     assert synthetic_sources.count() == 1000
     assert all("synthetic" in provenance for provenance in synthetic_sources.values_list("provenance", flat=True))
-    assert not Evidence.objects.filter(claim__article__slug__startswith=synthetic.SYNTHETIC_SLUG).exclude(
-        source__key__startswith=synthetic.SYNTHETIC_PREFIX
-    ).exists()  # never mixed with the real demo data
+    assert (
+        not Evidence.objects.filter(claim__article__slug__startswith=synthetic.SYNTHETIC_SLUG)
+        .exclude(source__key__startswith=synthetic.SYNTHETIC_PREFIX)
+        .exists()
+    )  # never mixed with the real demo data
     first = Source.objects.get(key="SYN-000000")
     assert first.title and first.author_names.startswith(synthetic.SYNTHETIC_AUTHOR)
     with pytest.raises(CommandError, match="exists already"):
@@ -50,7 +53,10 @@ def test_the_same_seed_gives_the_same_corpus(corpus):
     titles = list(Source.objects.filter(key__startswith="SYN-").order_by("key").values_list("title", flat=True)[:20])
     call_command("generate_corpus", "--remove", stdout=io.StringIO())
     call_command("generate_corpus", "--sources", "1000", "--seed", "3", stdout=io.StringIO())
-    assert list(Source.objects.filter(key__startswith="SYN-").order_by("key").values_list("title", flat=True)[:20]) == titles
+    assert (
+        list(Source.objects.filter(key__startswith="SYN-").order_by("key").values_list("title", flat=True)[:20])
+        == titles
+    )
 
 
 def queries(client, url):
@@ -60,8 +66,13 @@ def queries(client, url):
 
 
 def test_pages_stay_bounded_with_the_corpus_loaded(reader):
-    urls = [reverse("evidence:home"), reverse("evidence:claims"), reverse("evidence:evidence-map"),
-            reverse("evidence:sources") + "?q=kratom&design=animal-study", reverse("evidence:adverse-effects")]
+    urls = [
+        reverse("evidence:home"),
+        reverse("evidence:claims"),
+        reverse("evidence:evidence-map"),
+        reverse("evidence:sources") + "?q=kratom&design=animal-study",
+        reverse("evidence:adverse-effects"),
+    ]
     before = {url: queries(reader, url) for url in urls}
     call_command("generate_corpus", "--sources", "1000", "--seed", "3", stdout=io.StringIO())
     assert {url: queries(reader, url) for url in urls} == before
@@ -113,5 +124,6 @@ def test_at_full_size_the_first_article_has_1000_statements_and_the_claims_add_u
 
 def test_synthetic_sources_have_their_title_key(corpus):
     assert all(
-        source.title_key == title_key(source.title) for source in Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX)
+        source.title_key == title_key(source.title)
+        for source in Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX)
     )

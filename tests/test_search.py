@@ -1,4 +1,5 @@
 """Full-text search over sources, the same behaviour on SQLite (FTS5) and PostgreSQL (tsvector)."""
+
 import pytest
 from django.db import connection
 
@@ -56,7 +57,11 @@ def test_a_title_match_ranks_above_an_abstract_match():
     abstract_hit = Source.objects.get(key="Afzal2020")
     abstract_hit.abstract = "Platypusword only in the abstract, far down."
     abstract_hit.save()
-    ranked = list(search.by_relevance(search.search(Source.objects.all(), "platypusword"), "platypusword").values_list("key", flat=True))
+    ranked = list(
+        search.by_relevance(search.search(Source.objects.all(), "platypusword"), "platypusword").values_list(
+            "key", flat=True
+        )
+    )
     assert ranked == ["Tatum2018", "Afzal2020"]
 
 
@@ -68,7 +73,17 @@ def test_or_phrases_and_exclusions_follow_web_search_syntax():
 
 @pytest.mark.parametrize(
     "hostile",
-    ['"', "NEAR(a b)", "title:abuse", "abuse*", "AND OR NOT", "'; DROP TABLE evidence_source; --", "a" * 5000, "(((", "^abuse"],
+    [
+        '"',
+        "NEAR(a b)",
+        "title:abuse",
+        "abuse*",
+        "AND OR NOT",
+        "'; DROP TABLE evidence_source; --",
+        "a" * 5000,
+        "(((",
+        "^abuse",
+    ],
 )
 def test_search_syntax_from_users_never_raises(hostile):
     list(search.search(Source.objects.all(), hostile))  # must not raise

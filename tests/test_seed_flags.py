@@ -1,4 +1,5 @@
 """The seed article's result under the documented rules: what a reader of the demo sees."""
+
 import pytest
 
 from evidence.models import Article, Claim

@@ -1,4 +1,5 @@
 """Article text -> statement spans, and re-anchoring quotes in corrected text."""
+
 import json
 
 import pytest
@@ -34,7 +35,10 @@ def test_every_span_is_exact():
         ("A. C. Kruegel wrote it. It was cited.", ["A. C. Kruegel wrote it.", "It was cited."]),
         ("“Go slow,” she said. “Really.” He agreed.", ["“Go slow,” she said.", "“Really.”", "He agreed."]),
         ("It works (in mice). Humans differ.", ["It works (in mice).", "Humans differ."]),
-        ("Pain, anxiety, etc. Kratom is used for many things.", ["Pain, anxiety, etc.", "Kratom is used for many things."]),
+        (
+            "Pain, anxiety, etc. Kratom is used for many things.",
+            ["Pain, anxiety, etc.", "Kratom is used for many things."],
+        ),
         ("It is sold online... sometimes mislabelled.", ["It is sold online... sometimes mislabelled."]),
         ("Is it safe? Nobody knows!", ["Is it safe?", "Nobody knows!"]),
         ("The dose was 2 g/day. 7-OH levels rose.", ["The dose was 2 g/day.", "7-OH levels rose."]),

@@ -1,4 +1,5 @@
 """The one settings module: environment variables in, clear errors on bad values."""
+
 import os
 import subprocess
 import sys
@@ -26,11 +27,16 @@ def test_env_helpers_read_and_refuse(monkeypatch):
 
 
 def settings_in_subprocess(code: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    environment = {
+        key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}
+    }
     environment.update(env, DJANGO_SETTINGS_MODULE="evidence.settings")
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; {code}"],
-        cwd=ROOT, env=environment, capture_output=True, text=True,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -53,7 +59,9 @@ def test_database_url_chooses_the_database():
 def test_check_deploy_is_clean_with_production_settings():
     # (The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment never does.)
     environment = {
-        key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(
         DEBUG="0",
@@ -63,7 +71,10 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=environment, capture_output=True, text=True,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout

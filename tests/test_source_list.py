@@ -1,4 +1,5 @@
 """/sources/: search, facets with counts, removable filters, sorting, pagination, bad input."""
+
 import re
 from html import unescape
 
@@ -33,7 +34,8 @@ def facet_links(page, facet):
     return [
         (unescape(re.sub(r"<.*?>", "", label)).strip(), int(count), unescape(href))
         for href, label, count in re.findall(
-            r'<a href="([^"]+)" class="facet__value[^"]*"[^>]*>.*?</span> (.*?) <span class="facet__count">(\d+)</span>',
+            r'<a href="([^"]+)" class="facet__value[^"]*"[^>]*>.*?</span> (.*?) '
+            r'<span class="facet__count">(\d+)</span>',
             block,
         )
     ]
@@ -74,7 +76,9 @@ def test_each_facet_count_is_the_number_of_results_its_link_gives(reader, facet)
         assert result_count(narrowed) == count, (facet, label)
 
 
-@pytest.mark.parametrize("start", ["?design=animal-study&population=animals", "?population=humans&curation=reviewed&compound=kratom"])
+@pytest.mark.parametrize(
+    "start", ["?design=animal-study&population=animals", "?population=humans&curation=reviewed&compound=kratom"]
+)
 def test_counts_of_facets_counted_together_match_their_links_when_other_facets_are_chosen(reader, start):
     # The source's own columns are counted in one query and split per facet in Python: each count must
     # still keep every other facet's choice, and only those.
@@ -95,9 +99,10 @@ def test_counts_of_facets_counted_together_match_their_links_when_other_facets_a
 def test_facet_counts_keep_the_other_filters(reader):
     _, page = get(reader, "?population=humans")
     designs = {label: count for label, count, _ in facet_links(page, "design")}
-    assert designs["cross-sectional survey"] == Source.objects.filter(
-        population="humans", study_design="cross-sectional-survey"
-    ).count()
+    assert (
+        designs["cross-sectional survey"]
+        == Source.objects.filter(population="humans", study_design="cross-sectional-survey").count()
+    )
     # The facet's own choice does not narrow its counts: other populations stay offered.
     populations = {label for label, _, _ in facet_links(page, "population")}
     assert {"humans", "animals"} <= populations
@@ -109,8 +114,9 @@ def test_choices_within_a_facet_widen_and_across_facets_narrow(reader):
     _, narrowed = get(reader, "?design=case-report&design=case-series&compound=mitragynine")
     assert result_count(two) == result_count(one) + Source.objects.filter(study_design="case-series").count()
     assert set(result_keys(narrowed)) == set(
-        Source.objects.filter(study_design__in=["case-report", "case-series"], compounds__slug="mitragynine")
-        .values_list("key", flat=True)
+        Source.objects.filter(
+            study_design__in=["case-report", "case-series"], compounds__slug="mitragynine"
+        ).values_list("key", flat=True)
     )
 
 
@@ -123,8 +129,10 @@ def test_every_active_filter_is_shown_and_removable_one_by_one(reader):
     for href, label in chips:
         remaining = unescape(href)
         _, after = get(reader, remaining)
-        assert unescape(label) not in [unescape(other) for _, other in re.findall(
-            r'<a class="chip" href="([^"]+)" aria-label="Remove filter ([^"]+)">', after)]
+        assert unescape(label) not in [
+            unescape(other)
+            for _, other in re.findall(r'<a class="chip" href="([^"]+)" aria-label="Remove filter ([^"]+)">', after)
+        ]
         assert "page=" not in remaining
 
 
@@ -212,7 +220,10 @@ def add_sources(number):
     author = Author.objects.create(family="Padding", given="P.")
     for i in range(number):
         source = Source.objects.create(
-            key=f"Padding{i}", title=f"Padding study {i} on abuse", year=2000 + i % 20, study_design="animal-study",
+            key=f"Padding{i}",
+            title=f"Padding study {i} on abuse",
+            year=2000 + i % 20,
+            study_design="animal-study",
             population="animals",
         )
         source.compounds.add(compound)

@@ -1,4 +1,5 @@
 """Candidate sources for unsupported claims: ranked, shown, and linked only by a curator's click."""
+
 import pytest
 from django.urls import reverse
 
@@ -11,7 +12,11 @@ pytestmark = pytest.mark.django_db
 
 def test_terms_drop_stopwords_and_stem_lightly():
     assert terms("The receptors are binding to opioid receptor sites") == [
-        "receptor", "bind", "opioid", "receptor", "site",
+        "receptor",
+        "bind",
+        "opioid",
+        "receptor",
+        "site",
     ]
     assert stem("studies") == "study" and stem("gas") == "gas"
 
@@ -33,7 +38,9 @@ def unsupported_claim():
     return article.claims.get()
 
 
-def test_the_admin_page_of_an_unsupported_claim_lists_candidates(curator, unsupported_claim, django_assert_max_num_queries):
+def test_the_admin_page_of_an_unsupported_claim_lists_candidates(
+    curator, unsupported_claim, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(30):
         page = curator.get(reverse("admin:evidence_claim_change", args=[unsupported_claim.pk])).content.decode()
     assert "Candidate sources for this unsupported claim" in page

@@ -1,4 +1,5 @@
 """Every row of the decision table in docs/flagging.md, on plain data: no database, no HTTP."""
+
 import pytest
 
 from evidence.support import Link, Status, assess, summarise, weigh
@@ -83,8 +84,11 @@ def test_retracted_sources_never_count():
 
 # Row 7: direct support and no contradiction of equal or stronger design.
 def test_direct_support_is_supported_with_reasons_in_words():
-    links = [Link("supports", RCT, "humans", 26), Link("supports", SURVEY, "humans", 2798),
-             Link("supports", SURVEY, "humans", 129)]
+    links = [
+        Link("supports", RCT, "humans", 26),
+        Link("supports", SURVEY, "humans", 2798),
+        Link("supports", SURVEY, "humans", 129),
+    ]
     result = assess("efficacy", True, links, note="trial in healthy regular users, not chronic-pain patients")
     assert result.status is Status.SUPPORTED
     assert result.certainty == "high"
@@ -149,5 +153,10 @@ def test_weighing_is_by_design_level_less_indirectness_and_partiality():
 
 def test_summary_counts_every_status():
     assert summarise([Status.WEAK, Status.WEAK, Status.SUPPORTED]) == {
-        "supported": 1, "weak": 2, "contested": 0, "contradicted": 0, "unsupported": 0, "not_checkable": 0,
+        "supported": 1,
+        "weak": 2,
+        "contested": 0,
+        "contradicted": 0,
+        "unsupported": 0,
+        "not_checkable": 0,
     }

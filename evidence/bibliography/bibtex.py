@@ -1,4 +1,5 @@
 """BibTeX -> SourceRecord, with bibtexparser 2 doing the parsing and our code closing its traps."""
+
 from __future__ import annotations
 
 import re
@@ -99,7 +100,10 @@ def parse_bibtex(text: str) -> ParsedFile:
         if isinstance(block, model.ImplicitComment) and LEFTOVER_FIELD.search(_uncommented(block.comment))
     ]
     records = []
-    warnings = [ReadProblem(entry.start_line + 1, f"the key {entry.key!r} is used twice in the file", entry.key) for entry in clashing]
+    warnings = [
+        ReadProblem(entry.start_line + 1, f"the key {entry.key!r} is used twice in the file", entry.key)
+        for entry in clashing
+    ]
     # Library.entries builds a new list at every call: read once (once per entry made 10,000 entries 13x slower).
     entries = library.entries
     by_key = {entry.key: entry for entry in entries}
@@ -123,7 +127,10 @@ def _uncommented(text: str) -> str:
 
 
 def _cleaned(entry: model.Entry, library: bibtexparser.Library) -> model.Entry:
-    for middleware in (RemoveEnclosingMiddleware(allow_inplace_modification=True), MonthIntMiddleware(allow_inplace_modification=True)):
+    for middleware in (
+        RemoveEnclosingMiddleware(allow_inplace_modification=True),
+        MonthIntMiddleware(allow_inplace_modification=True),
+    ):
         entry = middleware.transform_block(entry, library)
     return entry
 
@@ -271,7 +278,9 @@ def record_to_entry(record: SourceRecord) -> model.Entry:
         container_field or "": encode_latex(record.container_title) if container_field else "",
         "volume": encode_latex(record.volume),
         "number": encode_latex(record.issue),
-        "pages": encode_latex(record.pages).replace("-", "--") if "--" not in record.pages else encode_latex(record.pages),
+        "pages": encode_latex(record.pages).replace("-", "--")
+        if "--" not in record.pages
+        else encode_latex(record.pages),
         "publisher" if bibtex_type != "techreport" else "institution": encode_latex(record.publisher),
         "address": encode_latex(record.place),
         "type": encode_latex(record.report_type),
@@ -282,7 +291,9 @@ def record_to_entry(record: SourceRecord) -> model.Entry:
         "url": _verbatim(record.url),
         "abstract": encode_latex(record.abstract),
         "keywords": encode_latex(", ".join(k.strip() for k in record.keywords.split(";") if k.strip())),
-        "entrysubtype": record.entry_type if bibtex_type in ("misc", "article") and record.entry_type != "article" else "",
+        "entrysubtype": record.entry_type
+        if bibtex_type in ("misc", "article") and record.entry_type != "article"
+        else "",
         "studydesign": _verbatim(record.study_design),
         "population": _verbatim(record.population),
         "samplesize": str(record.sample_size) if record.sample_size is not None else "",
@@ -307,7 +318,9 @@ def _bibtex_name(name: PersonName) -> str:
 def _protect_case(title: str) -> str:
     if not MAY_NEED_PROTECTION.search(title):  # most titles: capitals only at the start of words
         return title
-    return CASE_PROTECTED.sub(lambda match: "{" + match.group(1) + "}" if _needs_protection(match.group(1)) else match.group(1), title)
+    return CASE_PROTECTED.sub(
+        lambda match: "{" + match.group(1) + "}" if _needs_protection(match.group(1)) else match.group(1), title
+    )
 
 
 def _needs_protection(word: str) -> bool:

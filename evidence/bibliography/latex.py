@@ -4,6 +4,7 @@ Most fields are plain text, and pylatexenc's full decoder and encoder are ~40x s
 writing (../shared/notes/facts.md): plain values pass untouched, and the common markup goes through
 tables filled from pylatexenc once per token or character; only the rest goes to pylatexenc whole.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,11 @@ def _text_context():
     # pylatexenc reads \textasciicircum as U+02C6 (modifier letter), but it is the caret "^" we escape to,
     # and it does not know the brace macros at all.
     context = get_default_latex_context_db()
-    macros = [MacroTextSpec("textasciicircum", "^"), MacroTextSpec("textbraceleft", "{"), MacroTextSpec("textbraceright", "}")]
+    macros = [
+        MacroTextSpec("textasciicircum", "^"),
+        MacroTextSpec("textbraceleft", "{"),
+        MacroTextSpec("textbraceright", "}"),
+    ]
     context.add_context_category("evidence", prepend=True, macros=macros)
     return context
 
@@ -79,7 +84,10 @@ LATEX_SPECIALS = {
 }
 # Accented letters as {\"u}: braced so that bibtex sorts and case-changes them as one letter.
 _encoder = UnicodeToLatexEncoder(
-    non_ascii_only=True, replacement_latex_protection="braces-all", unknown_char_policy="keep", unknown_char_warning=False
+    non_ascii_only=True,
+    replacement_latex_protection="braces-all",
+    unknown_char_policy="keep",
+    unknown_char_warning=False,
 )
 
 

@@ -4,6 +4,7 @@ The format is simple enough that no library is needed (rispy reads 0 records fro
 a tag of up to four letters padded to four, "- ", the value; continuation lines start with six
 spaces; a blank line ends a record.
 """
+
 from __future__ import annotations
 
 import re
@@ -65,7 +66,9 @@ def medline_to_record(fields: dict[str, list[str]], line: int) -> SourceRecord:
     record.container_title = first("JT") or first("TA")
     record.volume, record.issue, record.pages = first("VI"), first("IP"), first("PG")
     record.abstract = " ".join(fields.get("AB", []))
-    record.keywords = "; ".join(fields.get("OT", []) or [term.split("/")[0].lstrip("*") for term in fields.get("MH", [])])
+    record.keywords = "; ".join(
+        fields.get("OT", []) or [term.split("/")[0].lstrip("*") for term in fields.get("MH", [])]
+    )
     for value in fields.get("AID", []) + fields.get("LID", []):
         if value.endswith("[doi]") and not record.doi:
             record.doi = value.removesuffix("[doi]").strip()

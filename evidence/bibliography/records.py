@@ -1,4 +1,5 @@
 """The one neutral shape every bibliographic format is read into and written from."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -6,6 +6,7 @@ is missing; and its writer lets a newline inside a value start a new tag (../sha
 So: normalise the text, split it into records at every `TY` line ourselves (which also gives each
 record's line number and an independent count), and fold newlines out of values before writing.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,15 +19,41 @@ from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
 
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])\s{0,2}-(?: (.*)|)$")
 RIS_TYPES = {
-    "JOUR": "article", "JFULL": "article", "MGZN": "article", "ABST": "article", "INPR": "article",
-    "EJOUR": "article", "NEWS": "article", "BOOK": "book", "EBOOK": "book", "EDBOOK": "book",
-    "CHAP": "chapter", "ECHAP": "chapter", "CONF": "chapter", "CPAPER": "chapter", "RPRT": "report",
-    "THES": "report", "GEN": "report", "ELEC": "webpage", "WEB": "webpage", "BLOG": "webpage",
-    "DATA": "dataset", "GOVDOC": "regulatory", "BILL": "regulatory", "STAT": "regulatory", "LEGAL": "regulatory",
+    "JOUR": "article",
+    "JFULL": "article",
+    "MGZN": "article",
+    "ABST": "article",
+    "INPR": "article",
+    "EJOUR": "article",
+    "NEWS": "article",
+    "BOOK": "book",
+    "EBOOK": "book",
+    "EDBOOK": "book",
+    "CHAP": "chapter",
+    "ECHAP": "chapter",
+    "CONF": "chapter",
+    "CPAPER": "chapter",
+    "RPRT": "report",
+    "THES": "report",
+    "GEN": "report",
+    "ELEC": "webpage",
+    "WEB": "webpage",
+    "BLOG": "webpage",
+    "DATA": "dataset",
+    "GOVDOC": "regulatory",
+    "BILL": "regulatory",
+    "STAT": "regulatory",
+    "LEGAL": "regulatory",
 }
 WRITE_TYPES = {
-    "article": "JOUR", "review": "JOUR", "book": "BOOK", "chapter": "CHAP", "report": "RPRT",
-    "webpage": "ELEC", "regulatory": "GOVDOC", "dataset": "DATA",
+    "article": "JOUR",
+    "review": "JOUR",
+    "book": "BOOK",
+    "chapter": "CHAP",
+    "report": "RPRT",
+    "webpage": "ELEC",
+    "regulatory": "GOVDOC",
+    "dataset": "DATA",
 }
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 # Fields RIS has no tag for (ours, and how a document was published) travel as labelled notes (N1),
@@ -185,7 +212,9 @@ def record_to_ris(record: SourceRecord) -> dict:
         "accession_number": record.pmid,
         "name_of_database": "PubMed" if record.pmid else "",
         "custom2": record.pmcid,
-        "type_of_work": record.entry_type if record.entry_type != RIS_TYPES.get(WRITE_TYPES.get(record.entry_type)) else "",
+        "type_of_work": record.entry_type
+        if record.entry_type != RIS_TYPES.get(WRITE_TYPES.get(record.entry_type))
+        else "",
         "notes": [
             f"{label}: {getattr(record, attribute)}"
             for label, attribute in NOTE_FIELDS.items()

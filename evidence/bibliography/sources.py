@@ -1,4 +1,5 @@
 """Source rows <-> SourceRecords: the one place the model and the neutral record meet."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator

@@ -3,6 +3,7 @@
 `python manage.py load_test` starts gunicorn, runs locust headless against it (locustfile.py) and reads
 locust's CSV into figures; docs/performance.md has the figures and how to reproduce them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -46,14 +47,18 @@ def sample_urls(seed: int = 1) -> dict[str, list[str]]:
     return {
         "home": [reverse("evidence:home")],
         "sources list": [
-            f"{reverse('evidence:sources')}?q={query.replace(' ', '+')}{facet}" for query in SEARCHES for facet in FACET_CHOICES
+            f"{reverse('evidence:sources')}?q={query.replace(' ', '+')}{facet}"
+            for query in SEARCHES
+            for facet in FACET_CHOICES
         ],
         "source": [reverse("evidence:source", args=[key]) for key in source_keys],
-        "claims list": [reverse("evidence:claims")] + [f"{reverse('evidence:claims')}?article={slug}" for slug in slugs],
+        "claims list": [reverse("evidence:claims")]
+        + [f"{reverse('evidence:claims')}?article={slug}" for slug in slugs],
         "claim": [reverse("evidence:claim", args=[pk]) for pk in claim_ids],
         "article review": [reverse("evidence:article", args=[slug]) for slug in slugs],
         "adverse effects": [reverse("evidence:adverse-effects")],
-        "evidence map": [reverse("evidence:evidence-map")] + [f"{reverse('evidence:evidence-map')}?article={slug}" for slug in slugs],
+        "evidence map": [reverse("evidence:evidence-map")]
+        + [f"{reverse('evidence:evidence-map')}?article={slug}" for slug in slugs],
         "source export": [
             reverse("evidence:source-export", args=[key, chooser.choice(formats)]) for key in source_keys
         ],
@@ -65,7 +70,9 @@ def sample_urls(seed: int = 1) -> dict[str, list[str]]:
 
 def write_plan(path: Path, think_seconds: tuple[float, float]) -> Path:
     """What locustfile.py reads: the sampled URLs, the weights of each kind, the readers' pauses."""
-    path.write_text(json.dumps({"urls": sample_urls(), "weights": WEIGHTS, "think_seconds": list(think_seconds)}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"urls": sample_urls(), "weights": WEIGHTS, "think_seconds": list(think_seconds)}), encoding="utf-8"
+    )
     return path
 
 
@@ -109,9 +116,27 @@ def run_locust(host: str, plan: Path, users: int, seconds: int, out_dir: Path, p
     """Run locust headless (all readers started within the first seconds) and read its figures."""
     prefix = out_dir / "locust"
     command = [
-        python, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
-        "--users", str(users), "--spawn-rate", str(max(1, users // 5)), "--run-time", f"{seconds}s",
-        "--stop-timeout", "10", "--host", host, "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+        python,
+        "-m",
+        "locust",
+        "-f",
+        str(Path(__file__).with_name("locustfile.py")),
+        "--headless",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(max(1, users // 5)),
+        "--run-time",
+        f"{seconds}s",
+        "--stop-timeout",
+        "10",
+        "--host",
+        host,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
     ]
     # Bounded: the run time, plus the stop timeout and start-up, and no more.
     finished = subprocess.run(

@@ -4,6 +4,7 @@ Run through `python manage.py load_test`, which samples the URLs and their weigh
 the JSON file named by LOAD_TEST_URLS (this file imports nothing of Django's). Requests say they came
 through a TLS proxy (X-Forwarded-Proto), as they do in production.
 """
+
 import json
 import os
 import random

@@ -3,10 +3,11 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
-import evidence.identifiers
-import evidence.models
 from django.conf import settings
 from django.db import migrations, models
+
+import evidence.identifiers
+import evidence.models
 
 
 class Migration(migrations.Migration):

@@ -2,11 +2,12 @@
 
 import django.core.validators
 import django.db.models.deletion
-import evidence.identifiers
-import evidence.models
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
+
+import evidence.identifiers
+import evidence.models
 
 
 class Migration(migrations.Migration):

@@ -30,7 +30,12 @@ def status_icon(status: Status) -> str:
 def status_badge(status: Status) -> str:
     """A status as icon and word (a filter, not an included template: the review page shows 3,000 of them)."""
     status = Status(status)
-    return format_html('<span class="badge badge--{}"><span aria-hidden="true">{}</span> {}</span>', status.value, STATUS_ICONS[status], status.label)
+    return format_html(
+        '<span class="badge badge--{}"><span aria-hidden="true">{}</span> {}</span>',
+        status.value,
+        STATUS_ICONS[status],
+        status.label,
+    )
 
 
 @register.filter
@@ -84,8 +89,12 @@ def evidence_row(evidence) -> str:
     return format_html(
         '<tr><th scope="row"><a href="{}">{}</a>{}</th><td>{}</td><td>{}</td>'
         '<td class="stance stance--{}">{}</td><td>{}</td></tr>',
-        source.get_absolute_url(), source.key, flags,
+        source.get_absolute_url(),
+        source.key,
+        flags,
         DESIGN_LABELS.get(source.study_design) or "not recorded",
         "–" if source.sample_size is None else source.sample_size,
-        evidence.stance, stance_label(evidence.stance), evidence.finding,
+        evidence.stance,
+        stance_label(evidence.stance),
+        evidence.finding,
     )

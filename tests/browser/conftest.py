@@ -1,4 +1,5 @@
 """Playwright driving Debian's Chromium against pytest-django's live server."""
+
 from __future__ import annotations
 
 import os
@@ -53,7 +54,10 @@ def page(browser):
     page = context.new_page()
     page.set_default_timeout(10_000)  # fail fast: every page here is local
     page.csp_violations = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text))
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and page.csp_violations.append(message.text),
+    )
     yield page
     context.close()
 

@@ -1,4 +1,5 @@
 """A reader opens the seed article's review page and reads what each statement stands on."""
+
 import re
 
 from playwright.sync_api import expect

@@ -1,5 +1,6 @@
 """A curator imports a Zotero BibTeX file and a PubMed file through preview and commit; a researcher
 downloads the filtered sources."""
+
 import re
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """A researcher finds what the literature says on 7-hydroxymitragynine's abuse liability, from the home page."""
+
 import re
 
 from playwright.sync_api import expect

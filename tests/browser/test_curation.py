@@ -1,4 +1,5 @@
 """What a person sees: the home page, and a curator finding the seed article's claims and a real source."""
+
 import re
 
 from playwright.sync_api import expect

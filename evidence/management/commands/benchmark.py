@@ -1,5 +1,6 @@
 """Speed and memory on the current database, each figure beside its floor (what the bare library or the
 raw SQL takes on the same data, in the same run). Timed here, never in a unit test."""
+
 import gc
 import json
 import statistics
@@ -98,7 +99,9 @@ class Command(BaseCommand):
             raise CommandError("The database is empty: run load_demo and generate_corpus --sources N first.")
         self.progress = not as_json
         if self.progress:
-            self.stdout.write(f"{connection.vendor}: {Source.objects.count():,} sources, {Claim.objects.count():,} claims")
+            self.stdout.write(
+                f"{connection.vendor}: {Source.objects.count():,} sources, {Claim.objects.count():,} claims"
+            )
             self.stdout.write(HEADER)
         rows = self.pages(repeat) if only != "bibliographies" else []
         rows += self.bibliographies(entries) if only != "pages" else []
@@ -118,11 +121,15 @@ class Command(BaseCommand):
         if present == size:
             return
         if present:
-            raise CommandError(f"The database holds {present:,} synthetic sources, not {size:,}: run generate_corpus --remove first.")
+            raise CommandError(
+                f"The database holds {present:,} synthetic sources, not {size:,}: run generate_corpus --remove first."
+            )
         started = time.perf_counter()
         made = synthetic.generate(size, seed=1)
         if not quiet:
-            self.stdout.write(f"Generated {made['sources']:,} synthetic sources in {time.perf_counter() - started:.0f} s.")
+            self.stdout.write(
+                f"Generated {made['sources']:,} synthetic sources in {time.perf_counter() - started:.0f} s."
+            )
 
     def report(self, row: dict) -> dict:
         """Print a measured row as soon as it is measured (a slow step shows where it is slow)."""
@@ -158,7 +165,7 @@ class Command(BaseCommand):
         rows = []
         for name, url in pages.items():
             client.get(url)  # warm caches
-            median, p95, queries = timed(lambda: self.fetch(client, url), repeat)
+            median, p95, queries = timed(lambda url=url: self.fetch(client, url), repeat)
             floor = timed(raw_sql_of(client, url), repeat)[0] if name in floored else None
             rows.append(self.report({"name": name, "median": median, "p95": p95, "queries": queries, "floor": floor}))
         return rows
@@ -194,22 +201,38 @@ class Command(BaseCommand):
 
         rows = [
             self.measured(f"import {n} BibTeX entries, dry run", dry_run, bare_parse),
-            self.measured(f"import {n} BibTeX entries, commit", commit, bare_parse + bare_insert,
-                          floor_name="bare parse + bulk insert"),
+            self.measured(
+                f"import {n} BibTeX entries, commit",
+                commit,
+                bare_parse + bare_insert,
+                floor_name="bare parse + bulk insert",
+            ),
         ]
 
         library = bibtexparser.parse_string(bibtex_text, parse_stack=[])
         bare_write = seconds(lambda: bibtexparser.write_string(library, unparse_stack=[])) * 1000
         dumps = seconds(lambda: json.dumps([record_to_item(r) for r in records])) * 1000
-        rows.append(self.measured(f"write {n} records as BibTeX (LaTeX-escaped)",
-                                  lambda: "".join(write_bibtex(records)), bare_write))
+        rows.append(
+            self.measured(
+                f"write {n} records as BibTeX (LaTeX-escaped)", lambda: "".join(write_bibtex(records)), bare_write
+            )
+        )
         floors = {"bibtex": None, "csljson": dumps, "ris": None, "csv": None}
         for fmt, floor in floors.items():
-            rows.append(self.measured(f"export {n} sources as {fmt} (from the database)",
-                                      lambda fmt=fmt: sum(map(len, EXPORT_FORMATS[fmt].write(records_of(chosen)))), floor))
+            rows.append(
+                self.measured(
+                    f"export {n} sources as {fmt} (from the database)",
+                    lambda fmt=fmt: sum(map(len, EXPORT_FORMATS[fmt].write(records_of(chosen)))),
+                    floor,
+                )
+            )
         everything = Source.objects.order_by("key")
-        rows.append(self.measured(f"export all {everything.count():,} sources as BibTeX, streamed",
-                                  lambda: sum(map(len, EXPORT_FORMATS["bibtex"].write(records_of(everything))))))
+        rows.append(
+            self.measured(
+                f"export all {everything.count():,} sources as BibTeX, streamed",
+                lambda: sum(map(len, EXPORT_FORMATS["bibtex"].write(records_of(everything)))),
+            )
+        )
         return rows
 
     def measured(self, name: str, function: Callable, floor: float | None = None, floor_name: str = "") -> dict:

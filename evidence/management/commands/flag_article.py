@@ -16,9 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug")
         parser.add_argument("--format", choices=sorted(RENDERERS), default="md")
-        parser.add_argument(
-            "--include-drafts", action="store_true", help="also count evidence links not reviewed yet"
-        )
+        parser.add_argument("--include-drafts", action="store_true", help="also count evidence links not reviewed yet")
         parser.add_argument(
             "--fail-on",
             default="",
@@ -41,5 +39,7 @@ class Command(BaseCommand):
         names = {name.strip() for name in value.split(",") if name.strip()}
         unknown = names - {status.value for status in Status}
         if unknown:
-            raise CommandError(f"Unknown status {', '.join(sorted(unknown))}: use {', '.join(s.value for s in Status)}.")
+            raise CommandError(
+                f"Unknown status {', '.join(sorted(unknown))}: use {', '.join(s.value for s in Status)}."
+            )
         return {Status(name) for name in names}

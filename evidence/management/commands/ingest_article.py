@@ -27,5 +27,7 @@ class Command(BaseCommand):
         except ArticleTextError as error:
             raise CommandError(f"{path}: {error}") from None
         except ValidationError as error:
-            raise CommandError("; ".join(f"{field}: {' '.join(m)}" for field, m in error.message_dict.items()))
+            raise CommandError(
+                "; ".join(f"{field}: {' '.join(m)}" for field, m in error.message_dict.items())
+            ) from None
         self.stdout.write(f"{article.slug}\t{count} statements")

@@ -3,6 +3,7 @@
 Loopback only and bounded: gunicorn listens on 127.0.0.1 and is stopped at the end whatever happens;
 locust runs for --seconds and is killed a minute after that at the latest.
 """
+
 import importlib.util
 import json
 import os
@@ -54,7 +55,11 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=int, default=60)
         parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
         parser.add_argument(
-            "--think", type=float, nargs=2, default=[0.5, 1.5], metavar=("MIN", "MAX"),
+            "--think",
+            type=float,
+            nargs=2,
+            default=[0.5, 1.5],
+            metavar=("MIN", "MAX"),
             help="seconds a reader pauses between pages, drawn evenly between the two",
         )
         parser.add_argument("--json", action="store_true", dest="as_json")
@@ -75,24 +80,47 @@ class Command(BaseCommand):
             "ALLOWED_HOSTS": "127.0.0.1",
             "CONN_MAX_AGE": "60",
         }
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True,
-                       cwd=settings.BASE_DIR)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            env=env,
+            check=True,
+            cwd=settings.BASE_DIR,
+        )
         with tempfile.TemporaryDirectory() as work:
             plan = write_plan(Path(work) / "urls.json", think)
             log = Path(work) / "gunicorn.log"
             server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "evidence.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(workers), "--timeout", "60", "--error-logfile", str(log)],
-                env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "evidence.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(workers),
+                    "--timeout",
+                    "60",
+                    "--error-logfile",
+                    str(log),
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
             )
             try:
                 wait_until_serving(host + "/", server)
                 if not as_json:
-                    self.stdout.write(f"{users} readers (pausing {think[0]:g}–{think[1]:g} s) for {seconds} s against gunicorn "
-                                      f"({workers} workers) on {connection.vendor}, {Source.objects.count():,} sources…")
+                    self.stdout.write(
+                        f"{users} readers (pausing {think[0]:g}–{think[1]:g} s) for {seconds} s against gunicorn "
+                        f"({workers} workers) on {connection.vendor}, {Source.objects.count():,} sources…"
+                    )
                 figures = run_locust(host, plan, users, seconds, Path(work), sys.executable)
             except (CommandError, RuntimeError) as error:
-                raise CommandError(f"{error}\ngunicorn's log ends:\n{log.read_text()[-3000:] if log.exists() else ''}")
+                raise CommandError(
+                    f"{error}\ngunicorn's log ends:\n{log.read_text()[-3000:] if log.exists() else ''}"
+                ) from error
             finally:
                 server.terminate()
                 try:
@@ -105,13 +133,20 @@ class Command(BaseCommand):
         total = figures[-1]
         met = total.failures == 0 and total.p95_ms < TARGET_P95_MS
         if as_json:
-            self.stdout.write(json.dumps({"database": connection.vendor, "rows": [vars(f) for f in figures],
-                                          "target_met": met}, indent=1))
+            self.stdout.write(
+                json.dumps(
+                    {"database": connection.vendor, "rows": [vars(f) for f in figures], "target_met": met}, indent=1
+                )
+            )
             return
         self.stdout.write(f"{'page':<22}{'requests':>10}{'failures':>10}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}")
         for row in figures:
-            self.stdout.write(f"{row.name:<22}{row.requests:>10}{row.failures:>10}{row.median_ms:>9.0f}{row.p95_ms:>9.0f}"
-                              f"{row.per_second:>8.1f}")
+            self.stdout.write(
+                f"{row.name:<22}{row.requests:>10}{row.failures:>10}{row.median_ms:>9.0f}{row.p95_ms:>9.0f}"
+                f"{row.per_second:>8.1f}"
+            )
         verdict = "met" if met else "missed"
-        self.stdout.write(f"Target (no errors, p95 under {TARGET_P95_MS} ms): {verdict}; "
-                          f"error rate {total.error_rate:.2%}, {total.per_second:.1f} requests/s.")
+        self.stdout.write(
+            f"Target (no errors, p95 under {TARGET_P95_MS} ms): {verdict}; "
+            f"error rate {total.error_rate:.2%}, {total.per_second:.1f} requests/s."
+        )
