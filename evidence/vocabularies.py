@@ -189,3 +189,8 @@ class UpgradeKind(models.TextChoices):
     LARGE_EFFECT = "large-effect", "large effect"
     VERY_LARGE_EFFECT = "very-large-effect", "very large effect"
     DOSE_RESPONSE = "dose-response", "dose–response gradient"
+
+
+class PartKind(models.TextChoices):
+    SPAN = "span", "span of the statement"
+    PREMISE = "premise", "implied premise (paraphrase)"
