@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, F, Max, Prefetch, Sum, Value, When
 
-from .vocabularies import SEVERITY_ORDER
+from .vocabularies import SEVERITY_ORDER, Population, ReportGroup, ReportSetting
 
 
 class NaturalKeyManager(models.Manager):
@@ -78,7 +78,27 @@ class ClaimManager(NaturalKeyManager.from_queryset(ClaimQuerySet)):
     natural_key_fields = ("article__slug", "start", "end")
 
 
+# A report of animal or in vitro toxicity: from an animal setting, or from a study of animals or cells.
+NON_HUMAN_REPORT = models.Q(setting=ReportSetting.ANIMAL) | models.Q(
+    source__population__in=[Population.ANIMALS, Population.IN_VITRO]
+)
+
+
 class AdverseEffectReportQuerySet(models.QuerySet):
+    def in_group(self, group: str) -> AdverseEffectReportQuerySet:
+        """Human reports (case reports, series, surveillance, surveys, trials, reviews of them), or animal and
+        in vitro toxicity."""
+        return self.filter(NON_HUMAN_REPORT) if group == ReportGroup.ANIMALS else self.exclude(NON_HUMAN_REPORT)
+
+    def group_counts(self) -> dict[str, int]:
+        """Reports in each group, in one query."""
+        return self.aggregate(
+            **{
+                ReportGroup.HUMANS.value: Count("pk", filter=~NON_HUMAN_REPORT),
+                ReportGroup.ANIMALS.value: Count("pk", filter=NON_HUMAN_REPORT),
+            }
+        )
+
     def by_organ_class_and_compound(self) -> models.QuerySet:
         """One row per (organ class, compound slug): distinct sources, stated cases, worst severity rank (0 = none)."""
         severity_rank = Case(

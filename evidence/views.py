@@ -16,7 +16,7 @@ from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source, records_of
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .support import Status, summarise
-from .vocabularies import Stance, StudyDesign
+from .vocabularies import ReportGroup, Stance, StudyDesign
 
 LATEST_SOURCES = 8
 HOME_ARTICLES = 5
@@ -189,16 +189,26 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def adverse_effects(request: HttpRequest) -> HttpResponse:
+    group = request.GET.get("reported_in", ReportGroup.HUMANS)
+    error = "" if group in ReportGroup.values else f"There is no group called “{group}”: human reports are shown."
+    group = group if not error else ReportGroup.HUMANS
     compounds = dict(Compound.objects.values_list("slug", "name"))
+    reports = AdverseEffectReport.objects.in_group(group)
     matrix = overviews.harm_matrix(
-        AdverseEffectReport.objects.by_organ_class_and_compound(),
-        AdverseEffectReport.objects.effect_terms(),
-        reverse("evidence:sources"),
+        reports.by_organ_class_and_compound(), reports.effect_terms(), reverse("evidence:sources"), group
     )
     # Only the compounds some report names get a column.
     columns = {slug: name for slug, name in compounds.items() if any(slug in row.cells for row in matrix)}
-    context = {"matrix": matrix, "columns": columns, "chart": overviews.harm_chart(matrix, columns)}
-    return render(request, "evidence/adverse_effects.html", context)
+    counts = AdverseEffectReport.objects.group_counts()
+    context = {
+        "matrix": matrix,
+        "columns": columns,
+        "chart": overviews.harm_chart(matrix, columns),
+        "group": ReportGroup(group),
+        "groups": [(choice, counts[choice.value]) for choice in ReportGroup],
+        "error": error,
+    }
+    return render(request, "evidence/adverse_effects.html", context, status=400 if error else 200)
 
 
 @require_safe

@@ -194,3 +194,10 @@ class UpgradeKind(models.TextChoices):
 class PartKind(models.TextChoices):
     SPAN = "span", "span of the statement"
     PREMISE = "premise", "implied premise (paraphrase)"
+
+
+class ReportGroup(models.TextChoices):
+    # The adverse-effects overview shows reports in people apart from animal and in vitro toxicity: an LD50
+    # in rats is not a case of human poisoning.
+    HUMANS = "humans", "human reports"
+    ANIMALS = "animals", "animal and in vitro toxicity"
