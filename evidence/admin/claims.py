@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -21,28 +21,22 @@ from ..support import Status
 from ..vocabularies import Stance
 from ..wording import count
 from .actions import mark_reviewed
+from .counts import counting
 from .forms import ArticleForm, LinkSourceForm
 from .inlines import EvidenceOfClaimInline, RecordsWhoAddsEvidence
 from .versioning import VersionedForm
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(counting("claims", "claims"), admin.ModelAdmin):
     """Saving a new article segments it into claims; correcting its text re-anchors them."""
 
     ordering = ["title"]  # annotated querysets lose the model's default order
     form = ArticleForm
-    list_display = ["title", "slug", "site", "accessed", "claim_count"]
+    list_display = ["title", "slug", "site", "accessed", "related_count"]
     search_fields = ["title", "slug", "site"]
     prepopulated_fields = {"slug": ["title"]}
     fields = ["title", "slug", "url", "site", "accessed", "text", "upload"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(claim_count=Count("claims"))
-
-    @admin.display(description="claims", ordering="claim_count")
-    def claim_count(self, article: Article) -> int:
-        return article.claim_count
 
     def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

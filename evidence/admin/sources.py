@@ -3,46 +3,33 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Author, Compound, Source
 from .actions import EXPORT_ACTIONS, mark_reviewed
+from .counts import counting
 from .forms import SourceForm
 from .imports import ImportsBibliographies
 from .inlines import AdverseEffectReportInline, AuthorshipInline, EvidenceOfSourceInline, RecordsWhoAddsEvidence
 
 
 @admin.register(Compound)
-class CompoundAdmin(admin.ModelAdmin):
+class CompoundAdmin(counting("sources", "sources"), admin.ModelAdmin):
     ordering = ["name"]  # annotated querysets lose the model's default order
-    list_display = ["name", "slug", "pubchem_cid", "source_count"]
+    list_display = ["name", "slug", "pubchem_cid", "related_count"]
     search_fields = ["name", "slug", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(source_count=Count("sources"))
-
-    @admin.display(description="sources", ordering="source_count")
-    def source_count(self, compound: Compound) -> int:
-        return compound.source_count
-
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(counting("authorships", "sources"), admin.ModelAdmin):
     ordering = ["family", "given"]  # annotated querysets lose the model's default order
-    list_display = ["family", "given", "is_organization", "source_count"]
+    list_display = ["family", "given", "is_organization", "related_count"]
     list_filter = ["is_organization"]
     search_fields = ["family", "given"]
     show_full_result_count = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(source_count=Count("authorships"))
-
-    @admin.display(description="sources", ordering="source_count")
-    def source_count(self, author: Author) -> int:
-        return author.source_count
 
 
 @admin.register(Source)
