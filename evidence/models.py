@@ -138,7 +138,7 @@ class Author(models.Model):
 
 class Versioned(models.Model):
     """A record curators edit: every save bumps `version` (so a stale form can be refused, see
-    admin.VersionedForm) and is kept in its history (who, when, what; revertible in the admin)."""
+    admin/versioning.py) and is kept in its history (who, when, what; revertible in the admin)."""
 
     version = models.PositiveIntegerField(default=1, editable=False)
 

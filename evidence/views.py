@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
 from . import filters, overviews, reports
-from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
+from .bibliography.downloads import bibliography_download
+from .bibliography.formats import STYLE_NAMES
 from .bibliography.formatted import format_references
-from .bibliography.sources import record_from_source, records_of
+from .bibliography.sources import record_from_source
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .support import Status, summarise
 from .vocabularies import ReportGroup, Stance, StudyDesign
@@ -246,20 +247,7 @@ def first_statements(
     return found[:limit]
 
 
-# --- bibliography downloads: one function, four scopes ------------------------------------------------
-
-
-def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, name: str) -> StreamingHttpResponse:
-    """The sources as a file, streamed so that any number of them downloads in flat memory."""
-    if fmt not in EXPORT_FORMATS:
-        raise Http404(f"No bibliography format {fmt!r}: use {', '.join(EXPORT_FORMATS)}.")
-    style = request.GET.get("style") or "apa"
-    if style not in STYLE_NAMES:
-        raise Http404(f"No citation style {style!r}: use {', '.join(STYLE_NAMES)}.")
-    export = EXPORT_FORMATS[fmt]
-    response = StreamingHttpResponse(export.write(records_of(sources), style), content_type=export.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{export.extension}"'
-    return response
+# --- bibliography downloads in four scopes (the file itself: bibliography/downloads.py) ----------------------
 
 
 @require_safe

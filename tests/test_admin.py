@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.admin.utils import label_for_field
 from django.urls import reverse
 
 from evidence.models import Article, Author, Claim, Evidence, Source
@@ -19,6 +20,21 @@ def test_every_changelist_answers_with_bounded_queries(curator, django_assert_ma
     with django_assert_max_num_queries(16):
         response = curator.get(reverse(f"admin:evidence_{model}_changelist"))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model, relation, label",
+    [("compound", "sources", "sources"), ("author", "authorships", "sources"), ("article", "claims", "claims")]
+    + [("adverseeffect", "reports", "reports")],
+)
+def test_a_list_counts_each_rows_related_records_and_sorts_by_the_count(curator, model, relation, label):
+    url = reverse(f"admin:evidence_{model}_changelist")
+    column = curator.get(url).context["cl"].list_display.index("related_count")
+    cl = curator.get(url, {"o": f"-{column}", "all": ""}).context["cl"]
+    assert cl.result_list and label_for_field("related_count", cl.model, cl.model_admin) == label
+    counted = [row.related_count for row in cl.result_list]
+    assert counted == [getattr(row, relation).count() for row in cl.result_list]
+    assert counted == sorted(counted, reverse=True) and counted[0] > 0
 
 
 def test_the_source_list_shows_real_sources_with_ordered_authors(curator):

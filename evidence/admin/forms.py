@@ -1,0 +1,91 @@
+"""The admin's forms: sources (no second record of the same work), articles (text or upload), an upload
+of a bibliography, and linking a suggested source to a claim."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms import ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
+
+from .. import articles
+from ..bibliography.formats import IMPORT_LABELS
+from ..identifiers import normalised, title_key
+from ..models import Article, Source
+from ..vocabularies import Stance
+from .versioning import VersionedForm
+
+
+class BibliographyUploadForm(Form):
+    file = FileField(
+        label="Bibliography file",
+        help_text="BibTeX (.bib), RIS (.ris), CSL-JSON (.json) or PubMed MEDLINE (.nbib, .txt).",
+    )
+    format = ChoiceField(
+        choices=[("auto", "Tell from the content"), *IMPORT_LABELS.items()], initial="auto", label="Format"
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,}. "
+                "Split it into smaller files."
+            )
+        return upload
+
+
+class SourceForm(VersionedForm):
+    class Meta:
+        widgets = {
+            "title": Textarea(attrs={"rows": 2, "cols": 100}),
+            "container_title": TextInput(attrs={"size": 80}),
+            "howpublished": TextInput(attrs={"size": 80}),
+            "url": TextInput(attrs={"size": 80}),
+        }
+
+    def clean(self):
+        """A new source with the title and year of an existing one is refused: it is a double submit or
+        a duplicate (DOI and PMID are unique already, but many records have neither)."""
+        cleaned = super().clean()
+        title, year = cleaned.get("title"), cleaned.get("year")
+        if self.instance.pk is None and title:
+            candidates = Source.objects.filter(year=year, title_key=title_key(title))
+            same = [s for s in candidates if normalised(s.title) == normalised(title)]
+            if same:
+                raise ValidationError(
+                    f"{same[0].key} already has this title and year: edit it instead of adding a second record."
+                )
+        return cleaned
+
+
+class ArticleForm(ModelForm):
+    upload = FileField(
+        required=False,
+        label="or upload a text file",
+        help_text="UTF-8 plain text; it replaces the text above.",
+    )
+
+    class Meta:
+        model = Article
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].required = False
+        self.fields["text"].strip = False  # offsets point into the text exactly as given
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("upload")
+        try:
+            if upload:
+                cleaned["text"] = articles.decode_upload(upload.read())
+            articles.check_text(cleaned.get("text") or "")
+        except articles.ArticleTextError as error:
+            raise ValidationError({"upload" if upload else "text": str(error)}) from None
+        return cleaned
+
+
+class LinkSourceForm(Form):
+    source = ModelChoiceField(Source.objects.all())
+    stance = ChoiceField(choices=Stance.choices)

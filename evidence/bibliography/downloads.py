@@ -1,0 +1,22 @@
+"""Sources as a downloadable bibliography file: the one response behind every download, public or admin."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, StreamingHttpResponse
+
+from .formats import EXPORT_FORMATS, STYLE_NAMES
+from .sources import records_of
+
+
+def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, name: str) -> StreamingHttpResponse:
+    """The sources as a file, streamed so that any number of them downloads in flat memory."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(f"No bibliography format {fmt!r}: use {', '.join(EXPORT_FORMATS)}.")
+    style = request.GET.get("style") or "apa"
+    if style not in STYLE_NAMES:
+        raise Http404(f"No citation style {style!r}: use {', '.join(STYLE_NAMES)}.")
+    export = EXPORT_FORMATS[fmt]
+    response = StreamingHttpResponse(export.write(records_of(sources), style), content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{export.extension}"'
+    return response
