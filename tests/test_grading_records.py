@@ -1,11 +1,15 @@
 """What curators record for GRADE: risk of bias per source, domain overrides and upgrades per claim, and the
 parts of a statement. Bad input is a clear form error and nothing is saved; the database refuses it too."""
 
+from html import unescape
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.forms import modelform_factory
+from django.urls import reverse
 
 from evidence.models import Claim, Evidence, GradeOverride, GradeUpgrade, RiskOfBias, Source, StatementPart
+from tests.test_safe_curation import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +167,59 @@ def test_a_link_to_another_statements_part_is_refused(statement):
     link = Evidence(claim=statement, part=part, source=Source.objects.get(key="Smith2022FP"), stance="supports")
     with pytest.raises(Exception, match="belongs to another statement"):
         link.full_clean(exclude=["finding"])
+
+
+# Through the admin: one submission with a bad row saves nothing, not even the record's own fields.
+def test_the_admin_refuses_a_risk_of_bias_judgment_on_a_retracted_source_and_saves_nothing(curator):
+    source = Source.objects.get(key="Vicknasingam2020")
+    url = reverse("admin:evidence_source_change", args=[source.pk])
+    data = change_form_data(curator, url)
+    data.update({"retraction_status": "retracted", "title": "Synthetic changed title"})
+    data.update(
+        {"risk_of_bias-0-tool": "rob-2", "risk_of_bias-0-judgment": "low", "risk_of_bias-0-reason": "Synthetic."}
+    )
+    response = curator.post(url, data)
+    assert response.status_code == 200
+    assert "A retracted source is not appraised" in response.content.decode()
+    source.refresh_from_db()
+    assert (source.title, source.retraction_status) != ("Synthetic changed title", "retracted")
+    assert not RiskOfBias.objects.exists()
+
+
+def test_the_admin_records_a_risk_of_bias_judgment_with_the_source(curator):
+    source = Source.objects.get(key="Vicknasingam2020")
+    url = reverse("admin:evidence_source_change", args=[source.pk])
+    data = change_form_data(curator, url)
+    data.update(
+        {"risk_of_bias-0-tool": "rob-2", "risk_of_bias-0-judgment": "high", "risk_of_bias-0-reason": "Synthetic."}
+    )
+    assert curator.post(url, data).status_code == 302
+    assert RiskOfBias.objects.get(source=source).judgment == "high"
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            {"grade_overrides": {"domain": "indirectness", "judgment": "serious", "reason": ""}},
+            "An override needs its reason: readers see it beside the computed one.",
+        ),
+        (
+            {"parts": {"position": "1", "kind": "span", "text": "", "start": "0", "end": "9999", "category": "dosage"}},
+            "The span 0–9999 is outside the statement",
+        ),
+    ],
+)
+def test_the_admin_refuses_a_bad_override_or_part_and_saves_nothing(curator, statement, rows, message):
+    url = reverse("admin:evidence_claim_change", args=[statement.pk])
+    data = change_form_data(curator, url)
+    data["category"] = "efficacy"
+    for prefix, fields in rows.items():
+        data[f"{prefix}-TOTAL_FORMS"] = "1"
+        data.update({f"{prefix}-0-{name}": value for name, value in fields.items()})
+    response = curator.post(url, data)
+    assert response.status_code == 200
+    assert message in unescape(response.content.decode())
+    statement.refresh_from_db()
+    assert statement.category == "dosage"
+    assert not GradeOverride.objects.exists() and not StatementPart.objects.exists()
