@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .support import Status
+from .support import FLAGGED, Status
 from .wording import join_words
 
 MIXED = "mixed"
@@ -28,7 +28,7 @@ def overall(statuses: Sequence[Status]) -> Overall:
     if not statuses:
         raise ValueError("A statement with parts has at least one part.")
     checkable = {status for status in statuses if status is not Status.NOT_CHECKABLE}
-    flagged = any(status.flagged for status in statuses)
+    flagged = any(status in FLAGGED for status in statuses)
     if len(checkable) <= 1:
         (status,) = checkable or {Status.NOT_CHECKABLE}
         return Overall(status.value, status.label, flagged)
