@@ -163,7 +163,7 @@ def rate(
     if not deciding:
         raise ValueError("GRADE rates a body of evidence: at least one deciding study is needed.")
     overrides = overrides or {}
-    start, start_reason = start_level(category, deciding)
+    start, start_reason = start_level(category, about_people, deciding)
     judged = [
         (Domain.RISK_OF_BIAS, risk_of_bias(deciding)),
         (Domain.INCONSISTENCY, inconsistency(deciding, opposing)),
@@ -181,11 +181,15 @@ def start_of(category: str, study: Study) -> int:
     return LOW
 
 
-def start_level(category: str, deciding: Sequence[Study]) -> tuple[int, str]:
-    high = [s for s in deciding if start_of(category, s) == HIGH]
+def start_level(category: str, about_people: bool, deciding: Sequence[Study]) -> tuple[int, str]:
+    """For a claim about people, the studies in people rate the body when there are any: an animal
+    experiment beside human surveys does not make the body randomised."""
+    in_people = [s for s in deciding if s.population not in NON_HUMAN]
+    rated = in_people if about_people and in_people else deciding
+    high = [s for s in rated if start_of(category, s) == HIGH]
     if high:
         return HIGH, f"starts high: {_labels(high)} {'is' if len(high) == 1 else 'are'} randomised or experimental"
-    reviews = [s for s in deciding if s.design == Design.SYSTEMATIC_REVIEW]
+    reviews = [s for s in rated if s.design == Design.SYSTEMATIC_REVIEW]
     pooled = f" (what {_labels(reviews)} pool{'s' if len(reviews) == 1 else ''} is not recorded)" if reviews else ""
     return LOW, f"starts low: observational evidence only{pooled}"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, F, Max, Prefetch, Sum, Value, When
+from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from .vocabularies import SEVERITY_ORDER, Population, ReportGroup, ReportSetting
 
@@ -58,16 +59,39 @@ SOURCE_LONG_TEXTS = [
 ]
 
 
+# A claim's place in its article: by start, a claim that lost its span after every anchored one, then by id.
+TEXT_POSITION = Coalesce(F("start"), Value(2**31 - 1))
+
+
 class ClaimQuerySet(models.QuerySet):
+    def in_text_order(self) -> ClaimQuerySet:
+        """The same order on SQLite and PostgreSQL, which sort an empty start first and last."""
+        return self.alias(position=TEXT_POSITION).order_by("position", "pk")
+
+    def with_numbers(self) -> ClaimQuerySet:
+        """Each claim's `number`: its place among all its article's statements (1 = first), whatever the
+        filters, so statement 28 is statement 28 on the review page, the evidence map and the claims list.
+        A counting subquery, not a window: a window would number only the claims the filters leave."""
+        earlier = (
+            self.model.objects.filter(article=OuterRef("article"))
+            .alias(position=TEXT_POSITION)
+            .filter(Q(position__lt=OuterRef("position")) | Q(position=OuterRef("position"), pk__lt=OuterRef("pk")))
+            .values("article")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.alias(position=TEXT_POSITION).annotate(number=Coalesce(Subquery(earlier), 0) + 1)
+
     def for_review(self) -> ClaimQuerySet:
-        """Claims in text order, each with its evidence and their sources: three queries for any number."""
+        """Claims in text order, numbered, each with its evidence and their sources: three queries for any number."""
         from .models import Evidence
 
         evidence = Evidence.objects.select_related("source").defer(*SOURCE_LONG_TEXTS).order_by(*STRONGEST_FIRST)
         return (
             self.select_related("article")
             .prefetch_related(Prefetch("evidence", queryset=evidence))
-            .order_by("start", "pk")
+            .with_numbers()
+            .in_text_order()
         )
 
     def for_admin_list(self) -> ClaimQuerySet:

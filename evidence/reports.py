@@ -10,11 +10,30 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from .exports import csv_text, markdown_escape
-from .models import Article, Claim, Evidence
+from .grading import NOT_ASSESSED, ClaimsGrading, read_grading
+from .models import Article, Claim, Evidence, StatementPart
+from .parts import Overall, overall
 from .querysets import SOURCE_LONG_TEXTS, STRONGEST_FIRST
-from .support import FLAGGED, Assessment, Link, Status, assess, summarise
+from .support import FLAGGED, Assessment, Grading, Link, Status, assess, summarise
 from .vocabularies import CurationStatus, RetractionStatus
 from .wording import count
+
+# Flagged statements are listed worst first: what the evidence refutes before what it merely fails to back.
+FLAG_ORDER = (Status.CONTRADICTED, Status.CONTESTED, Status.UNSUPPORTED, Status.WEAK)
+
+
+@dataclass(frozen=True)
+class PartStatement:
+    """One part of a split statement, assessed from its own links."""
+
+    part: StatementPart
+    number: str  # `28.1`
+    assessment: Assessment
+    evidence: list[Evidence]
+
+    @property
+    def status(self) -> Status:
+        return self.assessment.status
 
 
 @dataclass(frozen=True)
@@ -23,6 +42,9 @@ class Statement:
     assessment: Assessment
     evidence: list[Evidence]  # all its links, or (review_report) only the strongest ones
     link_count: int | None = None  # how many links it has, when `evidence` holds only some
+    number: int = 0  # its place among its article's statements, the same on every page
+    parts: tuple[PartStatement, ...] = ()
+    overall: Overall | None = None  # a split statement's status from its parts
 
     @property
     def links(self) -> int:
@@ -30,7 +52,21 @@ class Statement:
 
     @property
     def status(self) -> Status:
-        return self.assessment.status
+        return Status(self.overall.status) if self.overall else self.assessment.status
+
+    @property
+    def status_label(self) -> str:
+        return self.overall.label if self.overall else self.status.label
+
+    @property
+    def flagged(self) -> bool:
+        return self.overall.flagged if self.overall else self.status in FLAGGED
+
+    @property
+    def worst_flag(self) -> int:
+        """Its place in FLAG_ORDER (of its worst part when split): the flagged list's order."""
+        statuses = [p.status for p in self.parts] or [self.status]
+        return min((FLAG_ORDER.index(s) for s in statuses if s in FLAG_ORDER), default=len(FLAG_ORDER))
 
     @property
     def anchored(self) -> bool:
@@ -49,6 +85,8 @@ class ArticleReport:
             "checkworthy": sum(s.claim.checkworthy for s in self.statements),
             **summarise(s.status for s in self.statements),
         }
+        # The same counts with each split statement counted by its parts.
+        self.part_summary = summarise(p.status for s in self.statements for p in s.parts or [s])
 
     @property
     def status_counts(self) -> list[tuple[Status, int]]:
@@ -56,7 +94,8 @@ class ArticleReport:
 
     @property
     def flagged(self) -> list[Statement]:
-        return [s for s in self.statements if s.status in FLAGGED]
+        """Contradicted, contested, unsupported, weak (a split statement by its worst part), then in text order."""
+        return sorted((s for s in self.statements if s.flagged), key=lambda s: (s.worst_flag, s.number))
 
     @property
     def unanchored(self) -> list[Statement]:
@@ -65,14 +104,19 @@ class ArticleReport:
 
 def assess_claim(claim: Claim, include_drafts: bool = False) -> Assessment:
     """The claim's status from its (prefetched) evidence links and their sources."""
-    return assessment_of(claim, [(e.curation_status, link_of(e)) for e in claim.evidence.all()], include_drafts)
+    return statements_of([claim], include_drafts)[0].assessment
 
 
-def assessment_of(claim: Claim, links: list[tuple[str, Link]], include_drafts: bool = False) -> Assessment:
-    """The claim's status from its links, each with its curation status. Only reviewed links count unless
-    include_drafts: a link a curator has not checked yet cannot support or flag anything."""
+def assessment_of(
+    claim: Claim | StatementPart,
+    links: list[tuple[str, Link]],
+    include_drafts: bool = False,
+    grading: Grading | None = None,
+) -> Assessment:
+    """The claim's (or part's) status from its links, each with its curation status. Only reviewed links
+    count unless include_drafts: a link a curator has not checked yet cannot support or flag anything."""
     counted = [link for curation, link in links if include_drafts or curation == CurationStatus.REVIEWED]
-    assessment = assess(claim.category, claim.checkworthy, counted, claim.curator_note)
+    assessment = assess(claim.category, claim.checkworthy, counted, claim.curator_note, grading or Grading())
     drafts = len(links) - len(counted)
     if drafts and claim.checkworthy:
         note = f"{count(drafts, 'draft evidence link')} not counted until reviewed."
@@ -80,23 +124,113 @@ def assessment_of(claim: Claim, links: list[tuple[str, Link]], include_drafts: b
     return assessment
 
 
-def link_of(evidence: Evidence) -> Link:
+# The columns of an evidence link the rules read, after its claim's id (LinkRow below).
+LINK_COLUMNS = (
+    "claim_id",
+    "part_id",
+    "curation_status",
+    "stance",
+    "source_id",
+    "source__key",
+    "source__study_design",
+    "source__population",
+    "source__sample_size",
+    "source__sample_size_unit",
+    "source__retraction_status",
+)
+
+
+def link_values_of(evidence: Evidence) -> tuple:
+    """An evidence object's values in the order of LINK_COLUMNS."""
     source = evidence.source
-    return Link(
-        stance=evidence.stance,
-        design=source.study_design,
-        population=source.population,
-        sample_size=source.sample_size,
-        retracted=source.retraction_status == RetractionStatus.RETRACTED,
+    return (
+        evidence.claim_id,
+        evidence.part_id,
+        evidence.curation_status,
+        evidence.stance,
+        source.pk,
+        source.key,
+        source.study_design,
+        source.population,
+        source.sample_size,
+        source.sample_size_unit,
+        source.retraction_status,
     )
 
 
-def statement_of(claim: Claim, include_drafts: bool = False) -> Statement:
-    return Statement(claim, assess_claim(claim, include_drafts), list(claim.evidence.all()))
+def links_by_claim(rows: Iterable[tuple], grading: ClaimsGrading) -> dict[tuple[int, int | None], list]:
+    """The one place stored links become what the rules see: rows of LINK_COLUMNS in, the links of each
+    (claim, part) out, each with its curation status. One loop, no call per link."""
+    links: dict[tuple[int, int | None], list[tuple[str, Link]]] = {}
+    compounds, appraisals = grading.compounds_of_source, grading.appraisal_of_source
+    for claim_id, part_id, curation, stance, source_id, key, design, population, n, unit, retraction in rows:
+        appraisal = appraisals.get(source_id, NOT_ASSESSED)
+        link = Link(
+            stance,
+            design,
+            population,
+            n,
+            retraction == RetractionStatus.RETRACTED,
+            key,
+            unit,
+            compounds.get(source_id, frozenset()),
+            appraisal.risk_of_bias,
+            appraisal.industry,
+        )
+        links.setdefault((claim_id, part_id), []).append((curation, link))
+    return links
+
+
+def statements(
+    claims: list[Claim], rows: Iterable[tuple], shown: Iterable[Evidence] = (), include_drafts: bool = False
+) -> list[Statement]:
+    """The one path from claims to statuses: each claim (or each of its parts) assessed from its links'
+    values (`rows` of LINK_COLUMNS), with the link objects `shown` beside it."""
+    grading = read_grading(claim.pk for claim in claims)
+    links = links_by_claim(rows, grading)
+    evidence: dict[tuple[int, int | None], list[Evidence]] = {}
+    for link in shown:
+        evidence.setdefault((link.claim_id, link.part_id), []).append(link)
+    return [_statement(claim, links, evidence, grading, include_drafts) for claim in claims]
+
+
+def _statement(claim: Claim, links: dict, evidence: dict, grading: ClaimsGrading, include_drafts: bool) -> Statement:
+    number = getattr(claim, "number", 0)
+    of_claim = links.get((claim.pk, None), [])
+    total = sum(len(found) for (claim_id, _), found in links.items() if claim_id == claim.pk)
+    parts = grading.parts_of_claim.get(claim.pk)
+    if not parts:
+        assessment = assessment_of(claim, of_claim, include_drafts, grading.grading(claim.pk))
+        return Statement(claim, assessment, evidence.get((claim.pk, None), []), total, number)
+    compounds = grading.grading(claim.pk).compounds
+    assessed = tuple(
+        PartStatement(
+            part,
+            f"{number}.{part.position}",
+            assessment_of(part, links.get((claim.pk, part.pk), []), include_drafts, Grading(compounds)),
+            evidence.get((claim.pk, part.pk), []),
+        )
+        for part in parts
+    )
+    whole = overall([p.status for p in assessed])
+    reasons = [f"Split into {count(len(parts), 'part')}: {whole.label}."]
+    if of_claim:
+        reasons.append(
+            f"{count(len(of_claim), 'link')} on the statement as a whole, not counted: assign each to a part."
+        )
+    assessment = Assessment(Status(whole.status), None, tuple(reasons))
+    return Statement(claim, assessment, evidence.get((claim.pk, None), []), total, number, assessed, whole)
+
+
+def statements_of(claims: Iterable[Claim], include_drafts: bool = False) -> list[Statement]:
+    """Statements of claims read with all their links (`Claim.objects.for_review()`), every link shown."""
+    claims = list(claims)
+    shown = [link for claim in claims for link in claim.evidence.all()]
+    return statements(claims, map(link_values_of, shown), shown, include_drafts)
 
 
 def build_report(article: Article, claims: Iterable[Claim], include_drafts: bool = False) -> ArticleReport:
-    return ArticleReport(article, [statement_of(claim, include_drafts) for claim in claims])
+    return ArticleReport(article, statements_of(claims, include_drafts))
 
 
 def review_report(article: Article, include_drafts: bool, shown: int) -> ArticleReport:
@@ -111,34 +245,19 @@ def reports_by_article(articles: list[Article], include_drafts: bool = False, sh
     articles; at 1,000 statements with 25,000 links, making every link and its source an object took
     most of the review page's time."""
     by_article = {article.pk: article for article in articles}
-    claims = list(Claim.objects.filter(article__in=articles).order_by("start", "pk"))
+    claims = list(Claim.objects.filter(article__in=articles).with_numbers().in_text_order())
     in_articles = Evidence.objects.filter(claim__article__in=articles)
-    links: dict[int, list[tuple[str, Link]]] = {}
-    columns = (
-        "claim_id",
-        "curation_status",
-        "stance",
-        "source__study_design",
-        "source__population",
-        "source__sample_size",
-        "source__retraction_status",
-    )
-    for claim_id, curation, stance, design, population, sample_size, retraction in in_articles.values_list(*columns):
-        link = Link(stance, design, population, sample_size, retraction == RetractionStatus.RETRACTED)
-        links.setdefault(claim_id, []).append((curation, link))
-    strongest: dict[int, list[Evidence]] = {}
+    strongest: list[Evidence] = []
     if shown:
-        place = Window(RowNumber(), partition_by=[F("claim_id")], order_by=list(STRONGEST_FIRST))
+        # Each statement's (or part's) strongest links, numbered by a window function: one query.
+        place = Window(RowNumber(), partition_by=[F("claim_id"), F("part_id")], order_by=list(STRONGEST_FIRST))
         ranked = in_articles.select_related("source").defer(*SOURCE_LONG_TEXTS).annotate(place=place)
-        for evidence in ranked.filter(place__lte=shown).order_by("claim_id", "place"):
-            strongest.setdefault(evidence.claim_id, []).append(evidence)
-    statements: dict[int, list[Statement]] = {pk: [] for pk in by_article}
-    for claim in claims:
-        claim.article = by_article[claim.article_id]
-        of_claim = links.get(claim.pk, [])
-        assessment = assessment_of(claim, of_claim, include_drafts)
-        statements[claim.article_id].append(Statement(claim, assessment, strongest.get(claim.pk, []), len(of_claim)))
-    return [ArticleReport(article, statements[article.pk]) for article in articles]
+        strongest = list(ranked.filter(place__lte=shown).order_by("claim_id", "part_id", "place"))
+    of_articles: dict[int, list[Statement]] = {pk: [] for pk in by_article}
+    for statement in statements(claims, in_articles.values_list(*LINK_COLUMNS), strongest, include_drafts):
+        statement.claim.article = by_article[statement.claim.article_id]
+        of_articles[statement.claim.article_id].append(statement)
+    return [ArticleReport(article, of_articles[article.pk]) for article in articles]
 
 
 @dataclass(frozen=True)

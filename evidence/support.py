@@ -26,6 +26,8 @@ class Status(StrEnum):
     CONTRADICTED = "contradicted"
     UNSUPPORTED = "unsupported"
     NOT_CHECKABLE = "not_checkable"
+    # A statement split into parts whose statuses differ (evidence/parts.py); the rules never give it.
+    MIXED = "mixed"
 
     @property
     def label(self) -> str:

@@ -158,11 +158,11 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         claims = filterset.qs.for_review().select_related("article").prefetch_related("compounds")
         if filterset.form.cleaned_data.get("status"):
             # A status is computed, so filtering by it assesses every claim the other filters leave.
-            statements = filterset.statements_with_status([reports.statement_of(claim) for claim in claims])
+            statements = filterset.statements_with_status(reports.statements_of(claims))
             page = Paginator(statements, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
         else:  # paginated in the database: only this page's claims are assessed
             page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-            page.object_list = [reports.statement_of(claim) for claim in page.object_list]
+            page.object_list = reports.statements_of(page.object_list)
     context = {
         "filterset": filterset,
         "errors": filters.error_messages(filterset),
@@ -176,7 +176,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
-    statement = reports.statement_of(claim)
+    (statement,) = reports.statements_of([claim])
     context = {
         "claim": claim,
         "statement": statement,
@@ -240,7 +240,7 @@ def first_statements(
     claims = filterset.qs.for_review()
     found: list[reports.Statement] = []
     for offset in range(0, total if filterset.form.cleaned_data.get("status") else limit, chunk):
-        batch = [reports.statement_of(claim) for claim in claims[offset : offset + chunk]]
+        batch = reports.statements_of(claims[offset : offset + chunk])
         found += filterset.statements_with_status(batch)
         if len(found) >= limit or len(batch) < chunk:
             break

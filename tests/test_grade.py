@@ -48,6 +48,11 @@ def test_a_systematic_review_starts_low_and_says_what_is_not_recorded():
     assert rating.start_reason == "starts low: observational evidence only (what ReviewA pools is not recorded)"
 
 
+def test_for_a_claim_about_people_studies_in_people_set_the_start_when_there_are_any():  # S2
+    assert rate("efficacy", True, [survey(), animal()]).start == 1
+    assert rate("mechanism", False, [survey(), animal()]).start == 3
+
+
 def test_one_randomised_study_among_observational_ones_starts_the_body_high():
     rating = rate("efficacy", True, [survey(), trial()])
     assert (rating.start, rating.start_reason) == (3, "starts high: TrialA is randomised or experimental")
@@ -270,7 +275,7 @@ def test_certainty_is_start_less_downgrades_plus_upgrades_and_never_below_very_l
 def test_the_reason_names_the_start_each_downgrade_and_what_was_not_assessed():
     rating = rate("efficacy", True, [Study("TrialB", "partially-supports", RCT, "humans", 26), animal()])
     assert rating.reason == (
-        "Certainty very low (⊕◯◯◯): starts high: TrialB and MiceA are randomised or experimental; "
+        "Certainty very low (⊕◯◯◯): starts high: TrialB is randomised or experimental; "
         "indirectness serious (−1); imprecision very serious (−2); publication bias serious (−1); "
         "risk of bias not assessed."
     )

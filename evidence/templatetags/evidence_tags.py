@@ -18,6 +18,7 @@ STATUS_ICONS = {
     Status.CONTRADICTED: "✖",
     Status.UNSUPPORTED: "?",
     Status.NOT_CHECKABLE: "–",
+    Status.MIXED: "±",
 }
 
 
