@@ -221,7 +221,8 @@ def inconsistency(deciding: Sequence[Study], opposing: Sequence[Study]) -> tuple
     if not opposing:
         if len(deciding) == 1:
             return Judgment.NOT_SERIOUS, "One study: consistency cannot be judged."
-        return Judgment.NOT_SERIOUS, f"All {len(deciding)} deciding studies point the same way."
+        every = "Both" if len(deciding) == 2 else f"All {len(deciding)}"
+        return Judgment.NOT_SERIOUS, f"{every} deciding studies point the same way."
     total = len(deciding) + len(opposing)
     judgment = Judgment.VERY_SERIOUS if len(opposing) >= len(deciding) else Judgment.SERIOUS
     return judgment, f"{len(opposing)} of {total} counted studies point the other way: {_labels(opposing)}."

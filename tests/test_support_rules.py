@@ -191,4 +191,5 @@ def test_summary_counts_every_status():
         "contradicted": 0,
         "unsupported": 0,
         "not_checkable": 0,
+        "mixed": 0,
     }
