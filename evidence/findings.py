@@ -74,6 +74,43 @@ def finding_row(
     )
 
 
+def rows_of(statements: Sequence) -> list[FindingRow]:
+    """One row per checkworthy statement of a report (reports.Statement); a split statement's row gives its
+    overall status and is followed by a row per checkworthy part."""
+    rows = []
+    for statement in statements:
+        if not statement.claim.checkworthy:
+            continue
+        claim = statement.claim
+        if not statement.parts:
+            rows.append(_row(str(statement.number), claim.text, claim.category, statement.status_label, statement))
+            continue
+        rows.append(
+            FindingRow(
+                str(statement.number),
+                claim.text,
+                claim.category,
+                statement.status_label,
+                "see its parts",
+                (),
+                "",
+                "",
+                (),
+            )
+        )
+        rows += [
+            _row(part.number, part.part.text, part.part.category, part.status.label, part)
+            for part in statement.parts
+            if part.part.checkworthy
+        ]
+    return rows
+
+
+def _row(number: str, text: str, category: str, status: str, assessed) -> FindingRow:
+    assessment = assessed.assessment
+    return finding_row(number, text, category, status, assessment.deciding, assessment.opposing, assessment.rating)
+
+
 def direction(studies: Sequence[Study]) -> str:
     """`3 for (2 only in part), 2 against`."""
     if not studies:

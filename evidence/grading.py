@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .grade import Judgment, Override, Upgrade
-from .models import Claim, GradeOverride, GradeUpgrade, RiskOfBias, Source, StatementPart
+from .models import Claim, Evidence, GradeOverride, GradeUpgrade, Source, StatementPart
 from .support import Grading
 from .vocabularies import GradeDomain, IndustryInvolvement
 
@@ -40,20 +40,17 @@ class ClaimsGrading:
 
 
 def read_grading(claim_ids: Iterable[int]) -> ClaimsGrading:
-    """Six queries: sources' compounds and appraisals, claims' compounds, overrides, upgrades, parts."""
+    """Five queries: the linked sources' compounds and appraisals (one row per compound), the claims'
+    compounds, overrides, upgrades and parts."""
     claim_ids = list(claim_ids)
-    linked = Source.objects.filter(evidence__claim__in=claim_ids).values("pk")
+    linked = Source.objects.filter(pk__in=Evidence.objects.filter(claim__in=claim_ids).values("source"))
     compounds: dict[int, set[str]] = {}
-    for source_id, slug in Source.compounds.through.objects.filter(source__in=linked).values_list(
-        "source_id", "compound__slug"
-    ):
-        compounds.setdefault(source_id, set()).add(slug)
-    appraisals = {
-        source_id: Appraisal(judgment, INDUSTRY.get(industry))
-        for source_id, judgment, industry in RiskOfBias.objects.filter(source__in=linked).values_list(
-            "source_id", "judgment", "industry"
-        )
-    }
+    appraisals: dict[int, Appraisal] = {}
+    rows = linked.values_list("pk", "compounds__slug", "risk_of_bias__judgment", "risk_of_bias__industry")
+    for source_id, slug, judgment, industry in rows:
+        compounds.setdefault(source_id, set()).update([slug] if slug else [])
+        if judgment is not None:
+            appraisals[source_id] = Appraisal(judgment, INDUSTRY.get(industry))
     return ClaimsGrading(
         {source_id: frozenset(slugs) for source_id, slugs in compounds.items()},
         appraisals,

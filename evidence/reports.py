@@ -63,6 +63,14 @@ class Statement:
         return self.overall.flagged if self.overall else self.status in FLAGGED
 
     @property
+    def verdict(self) -> str:
+        """One line: why it has its status (its parts' statuses when split)."""
+        if self.overall:
+            return "Parts: " + "; ".join(f"{p.number} {p.status.label}" for p in self.parts) + "."
+        reasons = self.assessment.reasons
+        return reasons[1] if len(reasons) > 1 else reasons[0]
+
+    @property
     def worst_flag(self) -> int:
         """Its place in FLAG_ORDER (of its worst part when split): the flagged list's order."""
         statuses = [p.status for p in self.parts] or [self.status]
@@ -100,6 +108,14 @@ class ArticleReport:
     @property
     def unanchored(self) -> list[Statement]:
         return [s for s in self.statements if not s.anchored]
+
+
+def reasons_of(statement: Statement) -> list[str]:
+    """A statement's reasons, then each part's, prefixed with the part's number."""
+    parts = [
+        f"Part {p.number} ({p.status.label}): {reason}" for p in statement.parts for reason in p.assessment.reasons
+    ]
+    return [*statement.assessment.reasons, *parts]
 
 
 def assess_claim(claim: Claim, include_drafts: bool = False) -> Assessment:
@@ -306,32 +322,77 @@ def report_as_dict(report: ArticleReport) -> dict:
             "accessed": article.accessed.isoformat() if article.accessed else None,
         },
         "summary": report.summary,
+        "summary_by_part": report.part_summary,
         "statements": [_statement_dict(s) for s in report.statements],
     }
 
 
 def _statement_dict(statement: Statement) -> dict:
     claim = statement.claim
-    return {
+    result = {
+        "number": statement.number,
         "claim_id": claim.pk,
         "start": claim.start,
         "end": claim.end,
         "text": claim.text,
         "category": claim.category,
         "status": statement.status.value,
-        "certainty": statement.assessment.certainty,
+        **({"status_label": statement.status_label} if statement.parts else {}),
+        **_grading_dict(statement.assessment),
         "reasons": list(statement.assessment.reasons),
-        "evidence": [
+        "evidence": [_evidence_dict(e) for e in statement.evidence],
+    }
+    if statement.parts:
+        result["parts"] = [
             {
-                "source_key": e.source.key,
-                "doi": e.source.doi,
-                "pmid": e.source.pmid,
-                "design": e.source.study_design,
-                "stance": e.stance,
-                "finding": e.finding,
+                "number": part.number,
+                "kind": part.part.kind,
+                "start": part.part.start,
+                "end": part.part.end,
+                "text": part.part.text,
+                "category": part.part.category,
+                "checkworthy": part.part.checkworthy,
+                "status": part.status.value,
+                **_grading_dict(part.assessment),
+                "reasons": list(part.assessment.reasons),
+                "evidence": [_evidence_dict(e) for e in part.evidence],
             }
-            for e in statement.evidence
-        ],
+            for part in statement.parts
+        ]
+    return result
+
+
+def _grading_dict(assessment: Assessment) -> dict:
+    """Certainty, its GRADE symbols and the five domains, each computed and (where a curator did) overridden."""
+    rating = assessment.rating
+    return {
+        "certainty": assessment.certainty,
+        "certainty_symbols": rating.symbols if rating else None,
+        "domains": {
+            domain.domain.value: {
+                "judgment": domain.judgment.value,
+                "reason": domain.reason,
+                "computed": domain.computed.value,
+                "override": {"judgment": domain.override.judgment.value, "reason": domain.override.reason}
+                if domain.override
+                else None,
+            }
+            for domain in rating.domains
+        }
+        if rating
+        else None,
+    }
+
+
+def _evidence_dict(evidence: Evidence) -> dict:
+    source = evidence.source
+    return {
+        "source_key": source.key,
+        "doi": source.doi,
+        "pmid": source.pmid,
+        "design": source.study_design,
+        "stance": evidence.stance,
+        "finding": evidence.finding,
     }
 
 
@@ -339,25 +400,40 @@ def report_as_json(report: ArticleReport) -> str:
     return json.dumps(report_as_dict(report), indent=2, ensure_ascii=False) + "\n"
 
 
-CSV_HEADER = ["claim_id", "start", "end", "text", "category", "status", "certainty", "reasons", "sources"]
+CSV_HEADER = [
+    "number",
+    "claim_id",
+    "start",
+    "end",
+    "text",
+    "category",
+    "status",
+    "certainty",
+    "reasons",
+    "sources",
+]
 
 
 def report_as_csv(report: ArticleReport) -> str:
-    rows = (
-        [
-            s.claim.pk,
-            s.claim.start,
-            s.claim.end,
-            s.claim.text,
-            s.claim.category,
-            s.status.value,
-            s.assessment.certainty or "",
-            " ".join(s.assessment.reasons),
-            "; ".join(f"{e.source.key} ({e.stance})" for e in s.evidence),
+    """One row per statement and, after a split statement, one per part (numbered 28.1, 28.2 …)."""
+    rows = []
+    for s in report.statements:
+        claim = s.claim
+        rows.append(
+            [s.number, claim.pk, claim.start, claim.end, claim.text, claim.category, s.status_label]
+            + _csv_assessment(s.assessment, s.evidence)
+        )
+        rows += [
+            [p.number, claim.pk, p.part.start, p.part.end, p.part.text, p.part.category, p.status.value]
+            + _csv_assessment(p.assessment, p.evidence)
+            for p in s.parts
         ]
-        for s in report.statements
-    )
     return csv_text(CSV_HEADER, rows)
+
+
+def _csv_assessment(assessment: Assessment, evidence: list[Evidence]) -> list[str]:
+    sources = "; ".join(f"{e.source.key} ({e.stance})" for e in evidence)
+    return [assessment.certainty or "", " ".join(assessment.reasons), sources]
 
 
 def report_as_markdown(report: ArticleReport) -> str:
@@ -368,7 +444,7 @@ def report_as_markdown(report: ArticleReport) -> str:
     lines += ["| statements | checkworthy | " + " | ".join(status.label for status in Status) + " |"]
     lines += ["|" + "---|" * (2 + len(Status))]
     lines += ["| " + " | ".join(str(report.summary[key]) for key in ["statements", "checkworthy", *Status]) + " |", ""]
-    lines += ["## Flagged statements", ""]
+    lines += ["## Flagged statements", "", "Worst first: contradicted, contested, unsupported, then weak.", ""]
     lines += [line for s in report.flagged for line in _markdown_statement(s)] or ["None.", ""]
     lines += ["## All statements", ""]
     lines += [line for s in report.statements for line in _markdown_statement(s)]
@@ -376,11 +452,20 @@ def report_as_markdown(report: ArticleReport) -> str:
 
 
 def _markdown_statement(statement: Statement) -> list[str]:
-    certainty = f", certainty {statement.assessment.certainty}" if statement.assessment.certainty else ""
-    lines = [f"- **{statement.status.label}**{certainty}: {markdown_escape(statement.claim.text)}"]
-    lines += [f"  - {markdown_escape(reason)}" for reason in statement.assessment.reasons]
+    heading = f"- **{statement.number}. {statement.status_label}**"
+    lines = _markdown_assessment(heading, statement.claim.text, statement.assessment, statement.evidence)
+    for part in statement.parts:
+        heading = f"- **Part {part.number}: {part.status.label}**"
+        lines += ["  " + line for line in _markdown_assessment(heading, part.part.text, part.assessment, part.evidence)]
+    return lines + [""]
+
+
+def _markdown_assessment(heading: str, text: str, assessment: Assessment, evidence: list[Evidence]) -> list[str]:
+    certainty = f", certainty {assessment.certainty}" if assessment.certainty else ""
+    lines = [f"{heading}{certainty}: {markdown_escape(text)}"]
+    lines += [f"  - {markdown_escape(reason)}" for reason in assessment.reasons]
     lines += [
         f"  - {markdown_escape(e.source.key)} ({e.get_stance_display()}): {markdown_escape(e.finding)}"
-        for e in statement.evidence
+        for e in evidence
     ]
-    return lines + [""]
+    return lines

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
-from . import filters, overviews, reports
+from . import filters, findings, overviews, reports
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLE_NAMES
 from .bibliography.formatted import format_references
@@ -19,6 +19,7 @@ from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Sou
 from .support import Status, summarise
 from .vocabularies import ReportGroup, Stance, StudyDesign
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LATEST_SOURCES = 8
 HOME_ARTICLES = 5
 MAP_STATEMENTS = 60  # columns of the evidence map; more is not a picture any more
@@ -86,6 +87,38 @@ def article_report(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     render_report, content_type = REPORT_FORMATS[fmt]
     response = HttpResponse(render_report(article_report_for(request, slug)), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{slug}-flags.{fmt}"'
+    return response
+
+
+@require_safe
+def article_findings(request: HttpRequest, slug: str) -> HttpResponse:
+    report = article_report_for(request, slug)
+    context = {
+        "article": report.article,
+        "rows": findings.lettered(findings.rows_of(report.statements)),
+        "formats": FINDINGS_FORMATS,
+    }
+    return render(request, "evidence/article_findings.html", context)
+
+
+FINDINGS_FORMATS = {"csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8", "docx": DOCX}
+
+
+@require_safe
+def article_findings_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    if fmt not in FINDINGS_FORMATS:
+        raise Http404(f"No Summary of Findings format {fmt!r}: use csv, md or docx.")
+    report = article_report_for(request, slug)
+    rows, title = findings.rows_of(report.statements), report.article.title
+    if fmt == "docx":
+        flagged = [
+            (f"Statement {s.number} · {s.status_label}", s.claim.text, reports.reasons_of(s)) for s in report.flagged
+        ]
+        content = findings.findings_as_docx(title, rows, flagged)
+    else:
+        content = findings.findings_as_csv(rows) if fmt == "csv" else findings.findings_as_markdown(title, rows)
+    response = HttpResponse(content, content_type=FINDINGS_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{slug}-summary-of-findings.{fmt}"'
     return response
 
 
