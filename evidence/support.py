@@ -200,7 +200,8 @@ def assess(
 ) -> Assessment:
     if not checkworthy:
         return Assessment(Status.NOT_CHECKABLE, None, ("Marked not checkworthy: no evidence can check it.",))
-    counted = [weigh(category, link) for link in links if not link.retracted]
+    # By citation key: the reasons name studies in the same order whatever order the links were read in.
+    counted = [weigh(category, link) for link in sorted(links, key=lambda link: link.key) if not link.retracted]
     supports = [w for w in counted if w.link.stance in SUPPORTING]
     contradicts = [w for w in counted if w.link.stance == CONTRADICTING]
     status, rationale = _status(category, supports, contradicts)

@@ -124,9 +124,10 @@ def article_findings_download(request: HttpRequest, slug: str, fmt: str) -> Http
 
 @require_safe
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
-    source = get_object_or_404(Source.objects.public().with_authors().prefetch_related("compounds"), key=key)
+    sources = Source.objects.public().with_authors().prefetch_related("compounds").select_related("risk_of_bias")
+    source = get_object_or_404(sources, key=key)
     # Each linked claim comes with all its evidence, so its status can be shown beside this source's stance.
-    evidence = (
+    evidence = list(
         source.evidence.select_related("claim__article")
         .prefetch_related(Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source")))
         .order_by("claim__article__title", "claim__start", "claim__pk")
@@ -135,7 +136,8 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     context = {
         "source": source,
         "cite_as": [(STYLE_NAMES[style], format_references([record], style, "html")[0]) for style in STYLE_NAMES],
-        "links": [(link, reports.assess_claim(link.claim)) for link in evidence],
+        "links": list(zip(evidence, reports.statements_of(link.claim for link in evidence), strict=True)),
+        "appraisal": getattr(source, "risk_of_bias", None),
         "harms": source.adverse_effect_reports.select_related("effect", "compound").order_by("effect__term"),
     }
     return render(request, "evidence/source_detail.html", context)

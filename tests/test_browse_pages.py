@@ -46,8 +46,8 @@ def grow_the_evidence_base(number=40):
 
 def test_home_shows_holdings_article_flags_latest_sources_and_a_search_box(reader, django_assert_max_num_queries):
     # 3 totals, compounds, designs, years, the newest articles, their claims and evidence, how many more
-    # articles, latest sources and their authors.
-    with django_assert_max_num_queries(12):
+    # articles, latest sources and their authors; the five GRADE reads (evidence/grading.py).
+    with django_assert_max_num_queries(17):
         response = reader.get(reverse("evidence:home"))
     page, text = response.content.decode(), text_of(response)
     assert 'action="/sources/"' in page and 'name="q"' in page
@@ -72,7 +72,9 @@ def test_home_queries_do_not_grow_with_articles_and_claims(reader):
 def test_a_source_page_shows_the_statements_it_bears_on_with_their_status_and_its_adverse_effects(
     reader, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(6):
+    # The GRADE reads (evidence/grading.py): sources' compounds and appraisals, claims' compounds,
+    # overrides, upgrades, parts.
+    with django_assert_max_num_queries(11):
         response = reader.get(reverse("evidence:source", args=["Smith2022JAM"]))
     text = text_of(response)
     assert "Statements it bears on (" in text
@@ -109,7 +111,9 @@ def listed_claims(response):
 
 
 def test_the_statement_list_shows_every_statement_with_its_status(reader, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
+    # The GRADE reads (evidence/grading.py): sources' compounds and appraisals, claims' compounds,
+    # overrides, upgrades, parts.
+    with django_assert_max_num_queries(11):
         response = reader.get(reverse("evidence:claims"))
     assert response.status_code == 200
     assert len(listed_claims(response)) == 37
@@ -152,7 +156,9 @@ def test_the_statement_list_queries_do_not_grow(reader):
 
 def test_a_statement_page_shows_status_reasons_evidence_by_stance_and_its_place(reader, django_assert_max_num_queries):
     claim = Claim.objects.get(text__startswith=CONTRADICTED)
-    with django_assert_max_num_queries(4):
+    # The GRADE reads (evidence/grading.py): sources' compounds and appraisals, claims' compounds,
+    # overrides, upgrades, parts.
+    with django_assert_max_num_queries(9):
         response = reader.get(claim.get_absolute_url())
     page, text = response.content.decode(), text_of(response)
     assert "Status: ✖ contradicted" in text
@@ -232,7 +238,9 @@ def test_an_empty_adverse_effects_page_says_so(reader):
 def test_the_evidence_map_has_a_column_per_checkworthy_statement_and_a_row_per_linked_source(
     reader, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(5):
+    # The GRADE reads (evidence/grading.py): sources' compounds and appraisals, claims' compounds,
+    # overrides, upgrades, parts.
+    with django_assert_max_num_queries(10):
         response = reader.get(reverse("evidence:evidence-map"))
     page = response.content.decode()
     assert page.count('class="evidence-map__statement"') == 22
