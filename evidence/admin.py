@@ -32,8 +32,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import articles
 from .bibliography.formats import IMPORT_LABELS, UnknownFormat, parse
+from .bibliography.importer import commit_import, plan_import
 from .identifiers import normalised, title_key
-from .importing import commit_import, plan_import
 from .models import (
     AdverseEffect,
     AdverseEffectReport,

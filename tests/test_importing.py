@@ -8,9 +8,9 @@ from django.db import IntegrityError
 from django.db.models.signals import post_init
 
 from evidence.bibliography.formats import EXPORT_FORMATS, parse
+from evidence.bibliography.importer import Action, commit_import, plan_import
 from evidence.bibliography.sources import record_from_source, records_of
 from evidence.identifiers import title_key
-from evidence.importing import Action, commit_import, plan_import
 from evidence.models import AdverseEffectReport, Author, Authorship, Evidence, Source
 
 pytestmark = pytest.mark.django_db

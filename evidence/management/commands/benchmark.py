@@ -21,8 +21,8 @@ from evidence import synthetic
 from evidence.bibliography.bibtex import write_bibtex
 from evidence.bibliography.csljson import record_to_item
 from evidence.bibliography.formats import EXPORT_FORMATS, parse
+from evidence.bibliography.importer import commit_import, plan_import
 from evidence.bibliography.sources import records_of, source_values
-from evidence.importing import commit_import, plan_import
 from evidence.models import Article, Claim, Source
 
 LIST_QUERY = "?q=kratom&design=animal-study&population=animals"
