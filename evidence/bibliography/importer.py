@@ -108,7 +108,7 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
             entry.existing = existing
             _compare(entry, _current_values(existing), existing.ordered_authors)
         else:
-            earlier = first_match(record, keys[id(record)], in_file, record_of=lambda entry: entry.record)
+            earlier = first_match(record, keys[id(record)], in_file, record_of=lambda planned: planned.record)
             if earlier is not None:
                 entry.earlier = earlier
                 _compare(entry, source_values(earlier.record), earlier.record.authors)
