@@ -292,10 +292,14 @@ class Source(Versioned):
     def generate_key(self) -> str:
         """A key from the first author (or the title, before authors exist) and the year, unique."""
         first = self.authorships.select_related("author").first() if self.pk else None
-        name = first.author.family if first else (self.title.split() or ["Anon"])[0]
-        stem = identifiers.key_stem(name, self.year)
-        taken = set(Source.objects.filter(key__startswith=stem).exclude(pk=self.pk).values_list("key", flat=True))
-        return identifiers.unique_key(stem, taken)
+        return identifiers.citation_key(
+            first.author.family if first else None,
+            self.title,
+            self.year,
+            lambda stem: set(
+                Source.objects.filter(key__startswith=stem).exclude(pk=self.pk).values_list("key", flat=True)
+            ),
+        )
 
     @property
     def ordered_authors(self) -> list[Author]:
