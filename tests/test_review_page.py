@@ -174,17 +174,18 @@ def test_the_review_page_report_agrees_with_the_full_report_statement_by_stateme
     # The page assesses from plain values and keeps only the strongest links as objects; the downloads
     # use every link as an object. Same statuses, reasons and certainty; the page's links are the first.
     from evidence.models import Article
-    from evidence.reports import build_report, reports_by_article, review_report
+    from evidence.reports import build_report
+    from evidence.views import article_reports
 
     articles = list(Article.objects.all())
-    summaries = reports_by_article(articles, include_drafts)  # the home page's: every article at once, no links
+    summaries = article_reports(articles, include_drafts)  # the home page's: every article at once, no links
     assert [r.summary for r in summaries] == [
         build_report(a, Claim.objects.for_review().filter(article=a), include_drafts).summary for a in articles
     ]
     assert all(s.evidence == [] for r in summaries for s in r.statements)
     for article in articles:
         full = build_report(article, Claim.objects.for_review().filter(article=article), include_drafts)
-        page = review_report(article, include_drafts, shown=3)
+        (page,) = article_reports([article], include_drafts, shown=3)
         assert [s.claim.pk for s in page.statements] == [s.claim.pk for s in full.statements]
         for on_page, whole in zip(page.statements, full.statements, strict=True):
             assert on_page.assessment == whole.assessment
