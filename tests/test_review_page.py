@@ -6,12 +6,11 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence.articles import add_statement_claims, create_article
 from evidence.models import Claim, Evidence, Source
+from tests.conftest import count_queries
 
 pytestmark = pytest.mark.django_db
 SEED = "kratom-for-chronic-pain"
@@ -41,12 +40,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_statements(reader):
     article, _ = create_article("Growing", "One claim here. Another claim here.")
     source = Source.objects.get(key="Kruegel2016")
 
-    def queries():
-        with CaptureQueriesContext(connection) as context:
-            assert reader.get(review_url(article.slug)).status_code == 200
-        return len(context)
-
-    before = queries()
+    before = count_queries(reader, review_url(article.slug))
     sentences = " ".join(f"Statement number {i} is here." for i in range(60))
     article.text += " " + sentences
     article.save()
@@ -55,7 +49,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_statements(reader):
     Evidence.objects.bulk_create(
         Evidence(claim=claim, source=source, stance="supports", finding="x") for claim in article.claims.all()
     )
-    assert queries() == before
+    assert count_queries(reader, review_url(article.slug)) == before
 
 
 def test_unknown_articles_and_formats_are_404(reader):
