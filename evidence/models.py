@@ -20,7 +20,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from simple_history.models import HistoricalRecords
 
 from . import identifiers
-from .querysets import AdverseEffectReportQuerySet, ClaimManager, NaturalKeyManager, SourceManager
+from .querysets import AdverseEffectReportQuerySet, ClaimManager, EvidenceManager, NaturalKeyManager, SourceManager
 from .vocabularies import (
     SYSTEM_ORGAN_CLASS_CHOICES,
     Causality,
@@ -458,11 +458,6 @@ class Claim(Versioned):
             )
         self.start = self.article.text.index(self.text)
         self.end = self.start + len(self.text)
-
-
-class EvidenceManager(models.Manager):
-    def get_by_natural_key(self, article_slug, start, end, source_key) -> Evidence:
-        return self.get(claim__article__slug=article_slug, claim__start=start, claim__end=end, source__key=source_key)
 
 
 class Evidence(Versioned):

@@ -6,13 +6,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
-
-from .exports import csv_text, markdown_escape
 from .models import Article, Claim, Evidence
-from .querysets import SOURCE_LONG_TEXTS, STRONGEST_FIRST
 from .support import FLAGGED, Assessment, Link, Status, assess, summarise
+from .text_safety import csv_text, markdown_escape
 from .vocabularies import CurationStatus, RetractionStatus
 from .wording import count
 
@@ -21,7 +17,7 @@ from .wording import count
 class Statement:
     claim: Claim
     assessment: Assessment
-    evidence: list[Evidence]  # all its links, or (review_report) only the strongest ones
+    evidence: list[Evidence]  # all its links, or (the review page) only the strongest ones
     link_count: int | None = None  # how many links it has, when `evidence` holds only some
 
     @property
@@ -63,9 +59,57 @@ class ArticleReport:
         return [s for s in self.statements if not s.anchored]
 
 
-def assess_claim(claim: Claim, include_drafts: bool = False) -> Assessment:
-    """The claim's status from its (prefetched) evidence links and their sources."""
-    return assessment_of(claim, [(e.curation_status, link_of(e)) for e in claim.evidence.all()], include_drafts)
+def statements(
+    claims: Iterable[Claim], link_rows: Iterable[tuple], shown: Iterable[Evidence] = (), include_drafts: bool = False
+) -> list[Statement]:
+    """The one path from claims to statuses: each claim assessed from its links' plain values (`link_rows`,
+    as `Evidence.objects.link_values()` reads them), with the link objects `shown` beside it (all of them,
+    its strongest few, or none for a summary)."""
+    links = links_by_claim(link_rows)
+    evidence: dict[int, list[Evidence]] = {}
+    for link in shown:
+        evidence.setdefault(link.claim_id, []).append(link)
+    return [
+        Statement(
+            claim,
+            assessment_of(claim, links.get(claim.pk, []), include_drafts),
+            evidence.get(claim.pk, []),
+            len(links.get(claim.pk, [])),
+        )
+        for claim in claims
+    ]
+
+
+def statements_of(claims: Iterable[Claim], include_drafts: bool = False) -> list[Statement]:
+    """Statements of claims read with all their links (`Claim.objects.for_review()`), every link shown."""
+    claims = list(claims)
+    evidence = [link for claim in claims for link in claim.evidence.all()]
+    return statements(claims, map(link_values_of, evidence), evidence, include_drafts)
+
+
+def link_values_of(evidence: Evidence) -> tuple:
+    """An evidence object's values in the order of `querysets.LINK_FIELDS`."""
+    source = evidence.source
+    return (
+        evidence.claim_id,
+        evidence.curation_status,
+        evidence.stance,
+        source.study_design,
+        source.population,
+        source.sample_size,
+        source.retraction_status,
+    )
+
+
+def links_by_claim(link_rows: Iterable[tuple]) -> dict[int, list[tuple[str, Link]]]:
+    """The one place stored links become what the support rules see: rows of `querysets.LINK_FIELDS` in,
+    each claim's links (with their curation status) out. One loop, no call per link: the review page reads
+    25,000 of them."""
+    links: dict[int, list[tuple[str, Link]]] = {}
+    for claim_id, curation, stance, design, population, sample_size, retraction in link_rows:
+        link = Link(stance, design, population, sample_size, retraction == RetractionStatus.RETRACTED)
+        links.setdefault(claim_id, []).append((curation, link))
+    return links
 
 
 def assessment_of(claim: Claim, links: list[tuple[str, Link]], include_drafts: bool = False) -> Assessment:
@@ -80,65 +124,24 @@ def assessment_of(claim: Claim, links: list[tuple[str, Link]], include_drafts: b
     return assessment
 
 
-def link_of(evidence: Evidence) -> Link:
-    source = evidence.source
-    return Link(
-        stance=evidence.stance,
-        design=source.study_design,
-        population=source.population,
-        sample_size=source.sample_size,
-        retracted=source.retraction_status == RetractionStatus.RETRACTED,
-    )
-
-
-def statement_of(claim: Claim, include_drafts: bool = False) -> Statement:
-    return Statement(claim, assess_claim(claim, include_drafts), list(claim.evidence.all()))
+def assess_claim(claim: Claim, include_drafts: bool = False) -> Assessment:
+    """The status of one claim read with its links (`Claim.objects.for_review()`)."""
+    return statements_of([claim], include_drafts)[0].assessment
 
 
 def build_report(article: Article, claims: Iterable[Claim], include_drafts: bool = False) -> ArticleReport:
-    return ArticleReport(article, [statement_of(claim, include_drafts) for claim in claims])
+    """The report the downloads give: claims read with all their links, every link listed."""
+    return ArticleReport(article, statements_of(claims, include_drafts))
 
 
-def review_report(article: Article, include_drafts: bool, shown: int) -> ArticleReport:
-    """The report the review page shows: each statement assessed from all its links, but with only its
-    `shown` strongest links as objects (its own page lists them all). Four queries."""
-    return reports_by_article([article], include_drafts, shown)[0]
-
-
-def reports_by_article(articles: list[Article], include_drafts: bool = False, shown: int = 0) -> list[ArticleReport]:
-    """One report per article, its statements assessed from their links read as plain values, each with
-    its `shown` strongest links as objects (none: a summary). Three or four queries for any number of
-    articles; at 1,000 statements with 25,000 links, making every link and its source an object took
-    most of the review page's time."""
-    by_article = {article.pk: article for article in articles}
-    claims = list(Claim.objects.filter(article__in=articles).order_by("start", "pk"))
-    in_articles = Evidence.objects.filter(claim__article__in=articles)
-    links: dict[int, list[tuple[str, Link]]] = {}
-    columns = (
-        "claim_id",
-        "curation_status",
-        "stance",
-        "source__study_design",
-        "source__population",
-        "source__sample_size",
-        "source__retraction_status",
-    )
-    for claim_id, curation, stance, design, population, sample_size, retraction in in_articles.values_list(*columns):
-        link = Link(stance, design, population, sample_size, retraction == RetractionStatus.RETRACTED)
-        links.setdefault(claim_id, []).append((curation, link))
-    strongest: dict[int, list[Evidence]] = {}
-    if shown:
-        place = Window(RowNumber(), partition_by=[F("claim_id")], order_by=list(STRONGEST_FIRST))
-        ranked = in_articles.select_related("source").defer(*SOURCE_LONG_TEXTS).annotate(place=place)
-        for evidence in ranked.filter(place__lte=shown).order_by("claim_id", "place"):
-            strongest.setdefault(evidence.claim_id, []).append(evidence)
-    statements: dict[int, list[Statement]] = {pk: [] for pk in by_article}
-    for claim in claims:
-        claim.article = by_article[claim.article_id]
-        of_claim = links.get(claim.pk, [])
-        assessment = assessment_of(claim, of_claim, include_drafts)
-        statements[claim.article_id].append(Statement(claim, assessment, strongest.get(claim.pk, []), len(of_claim)))
-    return [ArticleReport(article, statements[article.pk]) for article in articles]
+def reports_by_article(articles: list[Article], of_articles: Iterable[Statement]) -> list[ArticleReport]:
+    """One report per article from the statements of all of them (each claim given its article object)."""
+    by_article: dict[int, list[Statement]] = {article.pk: [] for article in articles}
+    articles_by_pk = {article.pk: article for article in articles}
+    for statement in of_articles:
+        statement.claim.article = articles_by_pk[statement.claim.article_id]
+        by_article[statement.claim.article_id].append(statement)
+    return [ArticleReport(article, by_article[article.pk]) for article in articles]
 
 
 @dataclass(frozen=True)

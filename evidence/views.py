@@ -40,12 +40,25 @@ def home(request: HttpRequest) -> HttpResponse:
         "compounds": Compound.objects.annotate(source_count=Count("sources", distinct=True)),
         "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
-        "reports": reports.reports_by_article(articles),
+        "reports": article_reports(articles),
         "more_articles": Article.objects.count() - len(articles),
         "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
         "design_labels": dict(StudyDesign.choices),
     }
     return render(request, "evidence/home.html", context)
+
+
+def article_reports(
+    articles: list[Article], include_drafts: bool = False, shown: int = 0
+) -> list[reports.ArticleReport]:
+    """The home page's summaries and the review page's report: statuses from the links' plain values, and
+    each statement's `shown` strongest links as objects (none: a summary). Two or three queries for any
+    number of articles and statements."""
+    links = Evidence.objects.of_articles(articles)
+    claims = Claim.objects.of_articles(articles).in_text_order()
+    strongest = links.strongest_of_each_claim(shown) if shown else ()
+    statements = reports.statements(claims, links.link_values(), strongest, include_drafts)
+    return reports.reports_by_article(articles, statements)
 
 
 def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
@@ -67,7 +80,7 @@ REVIEW_LINKS_SHOWN = 5
 @require_safe
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    report = reports.review_report(article, counts_drafts(request), REVIEW_LINKS_SHOWN)
+    (report,) = article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
     context = {
         "report": report,
         "article": report.article,
@@ -158,11 +171,11 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         claims = filterset.qs.for_review().select_related("article").prefetch_related("compounds")
         if filterset.form.cleaned_data.get("status"):
             # A status is computed, so filtering by it assesses every claim the other filters leave.
-            statements = filterset.statements_with_status([reports.statement_of(claim) for claim in claims])
+            statements = filterset.statements_with_status(reports.statements_of(claims))
             page = Paginator(statements, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
         else:  # paginated in the database: only this page's claims are assessed
             page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-            page.object_list = [reports.statement_of(claim) for claim in page.object_list]
+            page.object_list = reports.statements_of(page.object_list)
     context = {
         "filterset": filterset,
         "errors": filters.error_messages(filterset),
@@ -176,7 +189,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
-    statement = reports.statement_of(claim)
+    (statement,) = reports.statements_of([claim])
     context = {
         "claim": claim,
         "statement": statement,
@@ -230,7 +243,7 @@ def first_statements(
     claims = filterset.qs.for_review()
     found: list[reports.Statement] = []
     for offset in range(0, total if filterset.form.cleaned_data.get("status") else limit, chunk):
-        batch = [reports.statement_of(claim) for claim in claims[offset : offset + chunk]]
+        batch = reports.statements_of(claims[offset : offset + chunk])
         found += filterset.statements_with_status(batch)
         if len(found) >= limit or len(batch) < chunk:
             break
