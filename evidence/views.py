@@ -17,7 +17,7 @@ from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .support import Status, summarise
-from .vocabularies import Stance, StudyDesign
+from .vocabularies import Stance
 
 LATEST_SOURCES = 8
 HOME_ARTICLES = 5
@@ -43,7 +43,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "reports": article_reports(articles),
         "more_articles": Article.objects.count() - len(articles),
         "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
-        "design_labels": dict(StudyDesign.choices),
     }
     return render(request, "evidence/home.html", context)
 

@@ -64,6 +64,11 @@ def stance_label(stance: str) -> str:
     return Stance(stance).label
 
 
+@register.filter
+def design_label(design: str) -> str:
+    return DESIGN_LABELS.get(design) or "not recorded"
+
+
 # Design names by value (get_study_design_display() rebuilds the choices dict at every call).
 DESIGN_LABELS = dict(StudyDesign.choices)
 
@@ -94,7 +99,7 @@ def evidence_row(evidence) -> str:
         source.get_absolute_url(),
         source.key,
         flags,
-        DESIGN_LABELS.get(source.study_design) or "not recorded",
+        design_label(source.study_design),
         "–" if source.sample_size is None else source.sample_size,
         evidence.stance,
         stance_label(evidence.stance),
