@@ -23,8 +23,8 @@ from . import synthetic
 from .bibliography.bibtex import write_bibtex
 from .bibliography.csljson import record_to_item
 from .bibliography.formats import EXPORT_FORMATS, parse
+from .bibliography.importer import commit_import, plan_import
 from .bibliography.sources import records_of, source_values
-from .importing import commit_import, plan_import
 from .models import Article, Claim, Source
 
 LIST_QUERY = "?q=kratom&design=animal-study&population=animals"

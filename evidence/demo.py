@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .bibliography.bibtex import read_bibtex
 from .bibliography.records import SourceRecord
-from .vocabularies import CurationStatus
+from .bibliography.sources import SHARED_FIELDS
+from .vocabularies import CurationStatus, RetractionStatus
 
 SEED_ARTICLE_SLUG = "kratom-for-chronic-pain"
 SEED_ARTICLE_TITLE = "Kratom for chronic pain"
@@ -109,16 +110,11 @@ def _source_objects(records: list[SourceRecord], reported_compounds: dict[str, s
 
 
 def _source_fields(record: SourceRecord, compounds: list[str]) -> dict:
-    copied = (
-        "key entry_type title year month container_title volume issue pages publisher place report_type "
-        "howpublished doi pmid pmcid url abstract summary keywords study_design population sample_size "
-        "sample_size_unit provenance"
-    ).split()
-    fields = {name: getattr(record, name) for name in copied}
+    fields = {name: getattr(record, name) for name in SHARED_FIELDS}
     fields["doi"] = fields["doi"].lower()
     fields.update(
         compounds=[[slug] for slug in compounds],
-        retraction_status="none",
+        retraction_status=RetractionStatus.NONE,
         curation_status=CurationStatus.REVIEWED,
         curator_notes="",
         created_at=CURATED_AT,

@@ -14,6 +14,7 @@ from .models import AdverseEffect, AdverseEffectReport, Article, Claim, Compound
 from .reports import Statement
 from .support import Status
 from .vocabularies import (
+    SUPPORTING_STANCES,
     SYSTEM_ORGAN_CLASS_CHOICES,
     ClaimCategory,
     CurationStatus,
@@ -23,7 +24,6 @@ from .vocabularies import (
     StudyDesign,
 )
 
-SUPPORTING_STANCES = ("supports", "partially-supports")
 SORTS = {
     "relevance": "relevance",
     "newest": "newest first",

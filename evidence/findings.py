@@ -14,8 +14,8 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.shared import Pt
 
-from .exports import csv_text, markdown_escape
 from .grade import Judgment, Rating, Study
+from .text_safety import csv_text, markdown_escape
 from .vocabularies import StudyDesign
 from .wording import join_words
 

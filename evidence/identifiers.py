@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container
+from collections.abc import Callable, Container
 
 from django.core.exceptions import ValidationError
 
@@ -67,6 +67,25 @@ def key_stem(family_name: str, year: int | None) -> str:
     words = re.findall(r"[A-Za-z0-9]+", ascii_name)
     stem = "".join(word[:1].upper() + word[1:] for word in words) or "Anon"
     return f"{stem[: KEY_MAX_LENGTH - 8]}{year or 'nd'}"
+
+
+def citation_key(
+    first_author: str | None,
+    title: str,
+    year: int | None,
+    keys_in_use: Callable[[str], Container[str]],
+    preferred: str = "",
+) -> str:
+    """The key of a new source: `preferred` (the key a file gives it) when it is a well-formed key not in
+    use; else the first author's family name (with no author, the title's first word; with neither,
+    "Anon") and the year, made unique. `keys_in_use(prefix)` gives the keys taken that start with the
+    prefix (a superset will do), so a caller can fetch only those or hand over every key it holds."""
+    if preferred and len(preferred) <= KEY_MAX_LENGTH and KEY_PATTERN.match(preferred):
+        if preferred not in keys_in_use(preferred):
+            return preferred
+    name = first_author if first_author is not None else (title.split() or ["Anon"])[0]
+    stem = key_stem(name, year)
+    return unique_key(stem, keys_in_use(stem))
 
 
 def unique_key(stem: str, taken: Container[str]) -> str:

@@ -20,7 +20,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from simple_history.models import HistoricalRecords
 
 from . import identifiers
-from .querysets import AdverseEffectReportQuerySet, ClaimManager, NaturalKeyManager, SourceManager
+from .querysets import AdverseEffectReportQuerySet, ClaimManager, EvidenceManager, NaturalKeyManager, SourceManager
 from .vocabularies import (
     SYSTEM_ORGAN_CLASS_CHOICES,
     Causality,
@@ -299,10 +299,14 @@ class Source(Versioned):
     def generate_key(self) -> str:
         """A key from the first author (or the title, before authors exist) and the year, unique."""
         first = self.authorships.select_related("author").first() if self.pk else None
-        name = first.author.family if first else (self.title.split() or ["Anon"])[0]
-        stem = identifiers.key_stem(name, self.year)
-        taken = set(Source.objects.filter(key__startswith=stem).exclude(pk=self.pk).values_list("key", flat=True))
-        return identifiers.unique_key(stem, taken)
+        return identifiers.citation_key(
+            first.author.family if first else None,
+            self.title,
+            self.year,
+            lambda stem: set(
+                Source.objects.filter(key__startswith=stem).exclude(pk=self.pk).values_list("key", flat=True)
+            ),
+        )
 
     @property
     def ordered_authors(self) -> list[Author]:
@@ -461,14 +465,6 @@ class Claim(Versioned):
             )
         self.start = self.article.text.index(self.text)
         self.end = self.start + len(self.text)
-
-
-class EvidenceManager(models.Manager):
-    def get_by_natural_key(self, article_slug, start, end, source_key, part_position=None) -> Evidence:
-        of_part = {"part__position": part_position} if part_position is not None else {"part__isnull": True}
-        return self.get(
-            claim__article__slug=article_slug, claim__start=start, claim__end=end, source__key=source_key, **of_part
-        )
 
 
 class Evidence(Versioned):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 
-from .vocabularies import SEVERITY_ORDER, Population, ReportGroup, ReportSetting
+from .vocabularies import SEVERITY_ORDER, CurationStatus, Population, ReportGroup, ReportSetting, Stance
 
 
 class NaturalKeyManager(models.Manager):
@@ -32,7 +32,7 @@ class SourceQuerySet(models.QuerySet):
         return self.with_authors().annotate(evidence_count=Count("evidence", distinct=True))
 
     def reviewed(self) -> SourceQuerySet:
-        return self.filter(curation_status="reviewed")
+        return self.filter(curation_status=CurationStatus.REVIEWED)
 
     def public(self) -> SourceQuerySet:
         """What readers see: every source, drafts marked as such (PUBLIC_DRAFTS=mark, the default), or
@@ -46,9 +46,9 @@ class SourceManager(NaturalKeyManager.from_queryset(SourceQuerySet)):
 
 # Evidence reads best strongest stance first: support, partial support, contradiction, mentions.
 STANCE_ORDER = Case(
-    When(stance="supports", then=Value(0)),
-    When(stance="partially-supports", then=Value(1)),
-    When(stance="contradicts", then=Value(2)),
+    When(stance=Stance.SUPPORTS, then=Value(0)),
+    When(stance=Stance.PARTIALLY_SUPPORTS, then=Value(1)),
+    When(stance=Stance.CONTRADICTS, then=Value(2)),
     default=Value(3),
 )
 STRONGEST_FIRST = (STANCE_ORDER, "source__key")
@@ -59,11 +59,64 @@ SOURCE_LONG_TEXTS = [
 ]
 
 
+# What the support rules read of one evidence link, after its claim's id: the columns of
+# `EvidenceQuerySet.link_values()`, in the order `reports.link_values_of()` gives them for an object. The
+# part (of a split statement), the source's id, key and what its n counts are for GRADE.
+LINK_FIELDS = (
+    "claim_id",
+    "part_id",
+    "curation_status",
+    "stance",
+    "source_id",
+    "source__key",
+    "source__study_design",
+    "source__population",
+    "source__sample_size",
+    "source__sample_size_unit",
+    "source__retraction_status",
+)
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def of_articles(self, articles) -> EvidenceQuerySet:
+        return self.filter(claim__article__in=articles)
+
+    def with_sources(self) -> EvidenceQuerySet:
+        """Each link with its source (long texts left in the database)."""
+        return self.select_related("source").defer(*SOURCE_LONG_TEXTS)
+
+    def strongest_first(self) -> EvidenceQuerySet:
+        return self.with_sources().order_by(*STRONGEST_FIRST)
+
+    def link_values(self) -> models.QuerySet:
+        """Rows of LINK_FIELDS: at 1,000 statements with 25,000 links, making every link and its source an
+        object took most of the review page's time."""
+        return self.values_list(*LINK_FIELDS)
+
+    def strongest_of_each_claim(self, shown: int) -> EvidenceQuerySet:
+        """Each claim's (and each of its parts') `shown` strongest links with their sources, by claim then
+        strength: one query (a window function numbers each claim's links), whatever the number of claims."""
+        place = Window(RowNumber(), partition_by=[F("claim_id"), F("part_id")], order_by=list(STRONGEST_FIRST))
+        links = self.with_sources().annotate(place=place).filter(place__lte=shown)
+        return links.order_by("claim_id", "part_id", "place")
+
+
+class EvidenceManager(models.Manager.from_queryset(EvidenceQuerySet)):
+    def get_by_natural_key(self, article_slug, start, end, source_key, part_position=None):
+        of_part = {"part__position": part_position} if part_position is not None else {"part__isnull": True}
+        return self.get(
+            claim__article__slug=article_slug, claim__start=start, claim__end=end, source__key=source_key, **of_part
+        )
+
+
 # A claim's place in its article: by start, a claim that lost its span after every anchored one, then by id.
 TEXT_POSITION = Coalesce(F("start"), Value(2**31 - 1))
 
 
 class ClaimQuerySet(models.QuerySet):
+    def of_articles(self, articles) -> ClaimQuerySet:
+        return self.filter(article__in=articles)
+
     def in_text_order(self) -> ClaimQuerySet:
         """The same order on SQLite and PostgreSQL, which sort an empty start first and last."""
         return self.alias(position=TEXT_POSITION).order_by("position", "pk")
@@ -83,16 +136,12 @@ class ClaimQuerySet(models.QuerySet):
         return self.alias(position=TEXT_POSITION).annotate(number=Coalesce(Subquery(earlier), 0) + 1)
 
     def for_review(self) -> ClaimQuerySet:
-        """Claims in text order, numbered, each with its evidence and their sources: three queries for any number."""
+        """Claims in text order, numbered, each with all its evidence and their sources: three queries for any
+        number."""
         from .models import Evidence
 
-        evidence = Evidence.objects.select_related("source").defer(*SOURCE_LONG_TEXTS).order_by(*STRONGEST_FIRST)
-        return (
-            self.select_related("article")
-            .prefetch_related(Prefetch("evidence", queryset=evidence))
-            .with_numbers()
-            .in_text_order()
-        )
+        evidence = Prefetch("evidence", queryset=Evidence.objects.strongest_first())
+        return self.select_related("article").prefetch_related(evidence).with_numbers().in_text_order()
 
     def for_admin_list(self) -> ClaimQuerySet:
         return self.select_related("article").annotate(evidence_count=Count("evidence"))

@@ -6,15 +6,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
-
-from .exports import csv_text, markdown_escape
 from .grading import NOT_ASSESSED, ClaimsGrading, read_grading
 from .models import Article, Claim, Evidence, StatementPart
 from .parts import Overall, overall
-from .querysets import SOURCE_LONG_TEXTS, STRONGEST_FIRST
 from .support import FLAGGED, Assessment, Grading, Link, Status, assess, summarise
+from .text_safety import csv_text, markdown_escape
 from .vocabularies import CurationStatus, RetractionStatus
 from .wording import count
 
@@ -40,7 +36,7 @@ class PartStatement:
 class Statement:
     claim: Claim
     assessment: Assessment
-    evidence: list[Evidence]  # all its links, or (review_report) only the strongest ones
+    evidence: list[Evidence]  # all its links, or (the review page) only the strongest ones
     link_count: int | None = None  # how many links it has, when `evidence` holds only some
     number: int = 0  # its place among its article's statements, the same on every page
     parts: tuple[PartStatement, ...] = ()
@@ -119,7 +115,7 @@ def reasons_of(statement: Statement) -> list[str]:
 
 
 def assess_claim(claim: Claim, include_drafts: bool = False) -> Assessment:
-    """The claim's status from its (prefetched) evidence links and their sources."""
+    """The status of one claim read with its links (`Claim.objects.for_review()`)."""
     return statements_of([claim], include_drafts)[0].assessment
 
 
@@ -140,24 +136,8 @@ def assessment_of(
     return assessment
 
 
-# The columns of an evidence link the rules read, after its claim's id (LinkRow below).
-LINK_COLUMNS = (
-    "claim_id",
-    "part_id",
-    "curation_status",
-    "stance",
-    "source_id",
-    "source__key",
-    "source__study_design",
-    "source__population",
-    "source__sample_size",
-    "source__sample_size_unit",
-    "source__retraction_status",
-)
-
-
 def link_values_of(evidence: Evidence) -> tuple:
-    """An evidence object's values in the order of LINK_COLUMNS."""
+    """An evidence object's values in the order of `querysets.LINK_FIELDS`."""
     source = evidence.source
     return (
         evidence.claim_id,
@@ -175,8 +155,9 @@ def link_values_of(evidence: Evidence) -> tuple:
 
 
 def links_by_claim(rows: Iterable[tuple], grading: ClaimsGrading) -> dict[tuple[int, int | None], list]:
-    """The one place stored links become what the rules see: rows of LINK_COLUMNS in, the links of each
-    (claim, part) out, each with its curation status. One loop, no call per link."""
+    """The one place stored links become what the rules see: rows of `querysets.LINK_FIELDS` in, the links
+    of each (claim, part) out, each with its curation status and what GRADE reads of its source. One loop,
+    no call per link: the review page reads 25,000 of them."""
     links: dict[tuple[int, int | None], list[tuple[str, Link]]] = {}
     compounds, appraisals = grading.compounds_of_source, grading.appraisal_of_source
     for claim_id, part_id, curation, stance, source_id, key, design, population, n, unit, retraction in rows:
@@ -198,10 +179,12 @@ def links_by_claim(rows: Iterable[tuple], grading: ClaimsGrading) -> dict[tuple[
 
 
 def statements(
-    claims: list[Claim], rows: Iterable[tuple], shown: Iterable[Evidence] = (), include_drafts: bool = False
+    claims: Iterable[Claim], rows: Iterable[tuple], shown: Iterable[Evidence] = (), include_drafts: bool = False
 ) -> list[Statement]:
     """The one path from claims to statuses: each claim (or each of its parts) assessed from its links'
-    values (`rows` of LINK_COLUMNS), with the link objects `shown` beside it."""
+    plain values (`rows`, as `Evidence.objects.link_values()` reads them), with the link objects `shown`
+    beside it (all of them, its strongest few, or none for a summary)."""
+    claims = list(claims)
     grading = read_grading(claim.pk for claim in claims)
     links = links_by_claim(rows, grading)
     evidence: dict[tuple[int, int | None], list[Evidence]] = {}
@@ -246,34 +229,18 @@ def statements_of(claims: Iterable[Claim], include_drafts: bool = False) -> list
 
 
 def build_report(article: Article, claims: Iterable[Claim], include_drafts: bool = False) -> ArticleReport:
+    """The report the downloads give: claims read with all their links, every link listed."""
     return ArticleReport(article, statements_of(claims, include_drafts))
 
 
-def review_report(article: Article, include_drafts: bool, shown: int) -> ArticleReport:
-    """The report the review page shows: each statement assessed from all its links, but with only its
-    `shown` strongest links as objects (its own page lists them all). Four queries."""
-    return reports_by_article([article], include_drafts, shown)[0]
-
-
-def reports_by_article(articles: list[Article], include_drafts: bool = False, shown: int = 0) -> list[ArticleReport]:
-    """One report per article, its statements assessed from their links read as plain values, each with
-    its `shown` strongest links as objects (none: a summary). Three or four queries for any number of
-    articles; at 1,000 statements with 25,000 links, making every link and its source an object took
-    most of the review page's time."""
-    by_article = {article.pk: article for article in articles}
-    claims = list(Claim.objects.filter(article__in=articles).with_numbers().in_text_order())
-    in_articles = Evidence.objects.filter(claim__article__in=articles)
-    strongest: list[Evidence] = []
-    if shown:
-        # Each statement's (or part's) strongest links, numbered by a window function: one query.
-        place = Window(RowNumber(), partition_by=[F("claim_id"), F("part_id")], order_by=list(STRONGEST_FIRST))
-        ranked = in_articles.select_related("source").defer(*SOURCE_LONG_TEXTS).annotate(place=place)
-        strongest = list(ranked.filter(place__lte=shown).order_by("claim_id", "part_id", "place"))
-    of_articles: dict[int, list[Statement]] = {pk: [] for pk in by_article}
-    for statement in statements(claims, in_articles.values_list(*LINK_COLUMNS), strongest, include_drafts):
-        statement.claim.article = by_article[statement.claim.article_id]
-        of_articles[statement.claim.article_id].append(statement)
-    return [ArticleReport(article, of_articles[article.pk]) for article in articles]
+def reports_by_article(articles: list[Article], of_articles: Iterable[Statement]) -> list[ArticleReport]:
+    """One report per article from the statements of all of them (each claim given its article object)."""
+    by_article: dict[int, list[Statement]] = {article.pk: [] for article in articles}
+    articles_by_pk = {article.pk: article for article in articles}
+    for statement in of_articles:
+        statement.claim.article = articles_by_pk[statement.claim.article_id]
+        by_article[statement.claim.article_id].append(statement)
+    return [ArticleReport(article, by_article[article.pk]) for article in articles]
 
 
 @dataclass(frozen=True)

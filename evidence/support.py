@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .grade import CERTAINTY, Domain, Override, Rating, Study, Upgrade, rate
+from .vocabularies import SUPPORTING_STANCES, Population, Stance
 from .vocabularies import ClaimCategory as Category
-from .vocabularies import Population
 from .vocabularies import StudyDesign as Design
 from .wording import count, join_words
 
@@ -32,10 +32,6 @@ class Status(StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", " ")
-
-    @property
-    def flagged(self) -> bool:
-        return self in FLAGGED
 
 
 FLAGGED = (Status.UNSUPPORTED, Status.CONTRADICTED, Status.CONTESTED, Status.WEAK)
@@ -114,28 +110,9 @@ ABOUT_PEOPLE = frozenset(
 )
 NON_HUMAN = frozenset({Population.ANIMALS, Population.IN_VITRO})
 
-SUPPORTING = frozenset({"supports", "partially-supports"})
-CONTRADICTING = "contradicts"
-
-DESIGN_NAMES = {
-    Design.SYSTEMATIC_REVIEW: ("systematic review / meta-analysis", "systematic reviews / meta-analyses"),
-    Design.RCT: ("randomised controlled trial", "randomised controlled trials"),
-    Design.NON_RANDOMISED_TRIAL: ("non-randomised trial", "non-randomised trials"),
-    Design.COHORT: ("cohort study", "cohort studies"),
-    Design.CASE_CONTROL: ("case-control study", "case-control studies"),
-    Design.CROSS_SECTIONAL_SURVEY: ("cross-sectional survey", "cross-sectional surveys"),
-    Design.PHARMACOKINETIC: ("pharmacokinetic study", "pharmacokinetic studies"),
-    Design.SURVEILLANCE: ("surveillance / poison-centre dataset", "surveillance / poison-centre datasets"),
-    Design.MORTALITY_SERIES: ("mortality / toxicology series", "mortality / toxicology series"),
-    Design.CASE_SERIES: ("case series", "case series"),
-    Design.CASE_REPORT: ("case report", "case reports"),
-    Design.NARRATIVE_REVIEW: ("narrative review", "narrative reviews"),
-    Design.ANIMAL_STUDY: ("animal study", "animal studies"),
-    Design.IN_VITRO: ("in vitro study", "in vitro studies"),
-    Design.PRODUCT_ANALYSIS: ("product analysis", "product analyses"),
-    Design.REGULATORY: ("regulatory document", "regulatory documents"),
-    Design.OTHER: ("other source", "other sources"),
-    "": ("source of unrecorded design", "sources of unrecorded design"),
+# Every design's name for the reasons, singular and plural, and a name for a source whose design is not recorded.
+DESIGN_NAMES = {design: (design.label, design.plural) for design in Design} | {
+    "": ("source of unrecorded design", "sources of unrecorded design")
 }
 
 
@@ -187,7 +164,7 @@ class _Weighed:
 
     @property
     def full(self) -> bool:
-        return self.link.stance == "supports" or self.link.stance == CONTRADICTING
+        return self.link.stance in (Stance.SUPPORTS, Stance.CONTRADICTS)
 
     @property
     def strength(self) -> int:
@@ -202,8 +179,8 @@ def assess(
         return Assessment(Status.NOT_CHECKABLE, None, ("Marked not checkworthy: no evidence can check it.",))
     # By citation key: the reasons name studies in the same order whatever order the links were read in.
     counted = [weigh(category, link) for link in sorted(links, key=lambda link: link.key) if not link.retracted]
-    supports = [w for w in counted if w.link.stance in SUPPORTING]
-    contradicts = [w for w in counted if w.link.stance == CONTRADICTING]
+    supports = [w for w in counted if w.link.stance in SUPPORTING_STANCES]
+    contradicts = [w for w in counted if w.link.stance == Stance.CONTRADICTS]
     status, rationale = _status(category, supports, contradicts)
     reasons = [_tally(supports, contradicts), rationale]
     if status is Status.UNSUPPORTED:
@@ -290,7 +267,7 @@ def _side_notes(links: list[Link], note: str) -> list[str]:
     retracted = sum(link.retracted for link in links)
     if retracted:
         notes.append(f"{count(retracted, 'retracted source')} not counted.")
-    mentions = sum(link.stance == "mentions" and not link.retracted for link in links)
+    mentions = sum(link.stance == Stance.MENTIONS and not link.retracted for link in links)
     if mentions:
         notes.append(f"{count(mentions, 'source')} only mention{'s' if mentions == 1 else ''} it.")
     if note.strip():

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from .identifiers import title_key
 from .models import AdverseEffect, AdverseEffectReport, Article, Author, Authorship, Claim, Compound, Evidence, Source
-from .vocabularies import ClaimCategory, Population, ReportSetting, Severity, StudyDesign
+from .vocabularies import ClaimCategory, CurationStatus, Population, ReportSetting, Severity, Stance, StudyDesign
 
 SYNTHETIC_PREFIX = "SYN-"
 SYNTHETIC_AUTHOR = "Synthetica-"
@@ -27,7 +27,7 @@ WORDS = (
     "toxicity overdose respiratory depression agonist antagonist rats mice humans cohort trial review "
     "exposure poison centre case report abuse liability self-administration anxiety insomnia nausea"
 ).split()
-STANCES = ["supports"] * 4 + ["partially-supports"] * 2 + ["contradicts"] + ["mentions"] * 3
+STANCES = [Stance.SUPPORTS] * 4 + [Stance.PARTIALLY_SUPPORTS] * 2 + [Stance.CONTRADICTS] + [Stance.MENTIONS] * 3
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _sources(rng: random.Random, size: CorpusSize, authors: list[Author], seed: 
                 study_design=rng.choice(designs),
                 population=rng.choice(populations),
                 sample_size=rng.randint(5, 5000),
-                curation_status="reviewed",
+                curation_status=CurationStatus.REVIEWED,
                 provenance=f"synthetic: generate_corpus --seed {seed}; not a real publication",
             )
         )
@@ -178,7 +178,7 @@ def _evidence(rng: random.Random, size: CorpusSize, claims: list[int], sources: 
                     source_id=source,
                     stance=rng.choice(STANCES),
                     finding="Synthetic finding.",
-                    curation_status="reviewed",
+                    curation_status=CurationStatus.REVIEWED,
                 )
 
     return _insert_in_batches(Evidence, rows())

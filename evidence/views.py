@@ -17,7 +17,7 @@ from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .support import Status, summarise
-from .vocabularies import ReportGroup, Stance, StudyDesign
+from .vocabularies import ReportGroup, Stance
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LATEST_SOURCES = 8
@@ -41,12 +41,24 @@ def home(request: HttpRequest) -> HttpResponse:
         "compounds": Compound.objects.annotate(source_count=Count("sources", distinct=True)),
         "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
-        "reports": reports.reports_by_article(articles),
+        "reports": article_reports(articles),
         "more_articles": Article.objects.count() - len(articles),
         "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
-        "design_labels": dict(StudyDesign.choices),
     }
     return render(request, "evidence/home.html", context)
+
+
+def article_reports(
+    articles: list[Article], include_drafts: bool = False, shown: int = 0
+) -> list[reports.ArticleReport]:
+    """The home page's summaries and the review page's report: statuses from the links' plain values, and
+    each statement's `shown` strongest links as objects (none: a summary). Two or three queries for any
+    number of articles and statements."""
+    links = Evidence.objects.of_articles(articles)
+    claims = Claim.objects.of_articles(articles).with_numbers().in_text_order()
+    strongest = links.strongest_of_each_claim(shown) if shown else ()
+    statements = reports.statements(claims, links.link_values(), strongest, include_drafts)
+    return reports.reports_by_article(articles, statements)
 
 
 def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
@@ -68,7 +80,7 @@ REVIEW_LINKS_SHOWN = 5
 @require_safe
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    report = reports.review_report(article, counts_drafts(request), REVIEW_LINKS_SHOWN)
+    (report,) = article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
     context = {
         "report": report,
         "article": report.article,

@@ -22,24 +22,42 @@ class EntryType(models.TextChoices):
 
 class StudyDesign(models.TextChoices):
     # Ordered roughly from the strongest design for questions about people to the weakest;
-    # docs/data-model.md gives the hierarchy.
+    # docs/data-model.md gives the hierarchy. The one name of each design, on pages and in the reasons
+    # for a claim's status ("2 cohort studies"): a countable noun.
     SYSTEMATIC_REVIEW = "systematic-review", "systematic review / meta-analysis"
     RCT = "randomised-controlled-trial", "randomised controlled trial"
     NON_RANDOMISED_TRIAL = "non-randomised-trial", "non-randomised trial"
-    COHORT = "cohort", "cohort"
-    CASE_CONTROL = "case-control", "case-control"
+    COHORT = "cohort", "cohort study"
+    CASE_CONTROL = "case-control", "case-control study"
     CROSS_SECTIONAL_SURVEY = "cross-sectional-survey", "cross-sectional survey"
     PHARMACOKINETIC = "pharmacokinetic", "pharmacokinetic study"
-    SURVEILLANCE = "surveillance", "surveillance / poison-centre data"
+    SURVEILLANCE = "surveillance", "surveillance / poison-centre dataset"
     MORTALITY_SERIES = "mortality-series", "mortality / toxicology series"
     CASE_SERIES = "case-series", "case series"
     CASE_REPORT = "case-report", "case report"
     NARRATIVE_REVIEW = "narrative-review", "narrative review"
     ANIMAL_STUDY = "animal-study", "animal study"
-    IN_VITRO = "in-vitro", "in vitro / receptor pharmacology"
-    PRODUCT_ANALYSIS = "product-analysis", "product analysis (laboratory testing or market survey)"
+    IN_VITRO = "in-vitro", "in vitro study"
+    PRODUCT_ANALYSIS = "product-analysis", "product analysis"
     REGULATORY = "regulatory", "regulatory or policy document"
-    OTHER = "other", "other"
+    OTHER = "other", "other source"
+
+    @property
+    def plural(self) -> str:
+        return IRREGULAR_DESIGN_PLURALS.get(self, f"{self.label}s")
+
+
+IRREGULAR_DESIGN_PLURALS = {
+    StudyDesign.SYSTEMATIC_REVIEW: "systematic reviews / meta-analyses",
+    StudyDesign.COHORT: "cohort studies",
+    StudyDesign.CASE_CONTROL: "case-control studies",
+    StudyDesign.PHARMACOKINETIC: "pharmacokinetic studies",
+    StudyDesign.MORTALITY_SERIES: "mortality / toxicology series",
+    StudyDesign.CASE_SERIES: "case series",
+    StudyDesign.ANIMAL_STUDY: "animal studies",
+    StudyDesign.IN_VITRO: "in vitro studies",
+    StudyDesign.PRODUCT_ANALYSIS: "product analyses",
+}
 
 
 class Population(models.TextChoices):
@@ -78,6 +96,9 @@ class Stance(models.TextChoices):
     PARTIALLY_SUPPORTS = "partially-supports", "partially supports"
     CONTRADICTS = "contradicts", "contradicts"
     MENTIONS = "mentions", "mentions"
+
+
+SUPPORTING_STANCES = (Stance.SUPPORTS, Stance.PARTIALLY_SUPPORTS)
 
 
 class Severity(models.TextChoices):

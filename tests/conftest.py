@@ -5,11 +5,20 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from evidence.roles import ensure_curator_group
 
 CURATOR_PASSWORD = "test-curator-password"
+
+
+def count_queries(client: Client, url: str) -> int:
+    """The SQL queries one request of a page runs (the page must answer 200)."""
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context)
 
 
 @pytest.fixture(scope="session")

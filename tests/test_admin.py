@@ -7,6 +7,7 @@ from django.contrib.admin.utils import label_for_field
 from django.urls import reverse
 
 from evidence.models import Article, Author, Claim, Evidence, Source
+from tests.conftest import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -206,15 +207,6 @@ def test_the_demo_curator_logs_in_with_the_documented_password(reader):
     )
     assert response.status_code == 302
     assert reader.get("/admin/").status_code == 200
-
-
-def count_queries(client, url) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url).status_code == 200
-    return len(context)
 
 
 def test_edit_pages_cost_the_same_for_few_or_many_inline_rows(curator):

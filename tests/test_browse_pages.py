@@ -4,12 +4,11 @@ import re
 from html import unescape
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence.articles import add_statement_claims, create_article
 from evidence.models import AdverseEffect, AdverseEffectReport, Claim, Compound, Evidence, Source
+from tests.conftest import count_queries
 
 pytestmark = pytest.mark.django_db
 SEED = "kratom-for-chronic-pain"
@@ -20,12 +19,6 @@ def text_of(response):
     """The page as a reader sees it: tags gone, white space collapsed, no space before punctuation."""
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
     return unescape(re.sub(r" ([.,;:)])", r"\1", text))
-
-
-def query_count(client, url):
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url).status_code == 200
-    return len(context)
 
 
 def grow_the_evidence_base(number=40):
@@ -61,9 +54,9 @@ def test_home_shows_holdings_article_flags_latest_sources_and_a_search_box(reade
 
 
 def test_home_queries_do_not_grow_with_articles_and_claims(reader):
-    before = query_count(reader, reverse("evidence:home"))
+    before = count_queries(reader, reverse("evidence:home"))
     grow_the_evidence_base()
-    assert query_count(reader, reverse("evidence:home")) == before
+    assert count_queries(reader, reverse("evidence:home")) == before
 
 
 # --- source -----------------------------------------------------------------------------------------
@@ -87,11 +80,11 @@ def test_a_source_page_shows_the_statements_it_bears_on_with_their_status_and_it
 
 def test_a_source_page_queries_do_not_grow_with_its_links(reader):
     url = reverse("evidence:source", args=["Kruegel2016"])
-    before = query_count(reader, url)
+    before = count_queries(reader, url)
     source = Source.objects.get(key="Kruegel2016")
     for claim in Claim.objects.exclude(evidence__source=source)[:10]:
         Evidence.objects.create(claim=claim, source=source, stance="mentions", finding="x")
-    assert query_count(reader, url) == before
+    assert count_queries(reader, url) == before
 
 
 def test_unknown_keys_get_the_404_page(reader):
@@ -149,9 +142,9 @@ def test_invalid_statement_filters_get_a_clear_message(reader):
 
 
 def test_the_statement_list_queries_do_not_grow(reader):
-    before = query_count(reader, reverse("evidence:claims"))
+    before = count_queries(reader, reverse("evidence:claims"))
     grow_the_evidence_base()
-    assert query_count(reader, reverse("evidence:claims")) == before
+    assert count_queries(reader, reverse("evidence:claims")) == before
 
 
 def test_a_statement_page_shows_status_reasons_evidence_by_stance_and_its_place(reader, django_assert_max_num_queries):
@@ -220,9 +213,9 @@ def test_each_adverse_effect_cell_links_to_exactly_its_sources(reader, group):
 
 
 def test_the_adverse_effects_page_queries_do_not_grow(reader):
-    before = query_count(reader, reverse("evidence:adverse-effects"))
+    before = count_queries(reader, reverse("evidence:adverse-effects"))
     grow_the_evidence_base()
-    assert query_count(reader, reverse("evidence:adverse-effects")) == before
+    assert count_queries(reader, reverse("evidence:adverse-effects")) == before
 
 
 def test_an_empty_adverse_effects_page_says_so(reader):
@@ -262,9 +255,9 @@ def test_the_evidence_map_filters_by_category_and_article(reader):
 
 
 def test_the_evidence_map_queries_do_not_grow(reader):
-    before = query_count(reader, reverse("evidence:evidence-map"))
+    before = count_queries(reader, reverse("evidence:evidence-map"))
     grow_the_evidence_base()
-    assert query_count(reader, reverse("evidence:evidence-map")) == before
+    assert count_queries(reader, reverse("evidence:evidence-map")) == before
 
 
 def test_every_page_links_the_others_and_marks_where_you_are(reader):

@@ -9,8 +9,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from evidence.bibliography.formats import EXPORT_FORMATS, UnknownFormat, parse
+from evidence.bibliography.importer import Action, plan_import
 from evidence.bibliography.sources import records_of
-from evidence.importing import Action, plan_import
 from evidence.models import Article, Author, Claim, Evidence, Source
 
 pytestmark = pytest.mark.django_db

@@ -63,3 +63,48 @@ def test_it_suffixes_a_key_on_clash_like_bibtex_tools():
     assert identifiers.unique_key("Kruegel2016", {"Kruegel2016", "Kruegel2016a"}) == "Kruegel2016b"
     taken = {"K2016"} | {f"K2016{chr(c)}" for c in range(ord("a"), ord("z") + 1)}
     assert identifiers.unique_key("K2016", taken) == "K2016aa"
+
+
+def no_keys(prefix: str) -> set[str]:
+    return set()
+
+
+@pytest.mark.parametrize(
+    ("first_author", "title", "year", "key"),
+    [
+        ("Example", "A synthetic study", 2024, "Example2024"),
+        ("", "A synthetic study", 2024, "Anon2024"),  # an author without a family name: not the title
+        (None, "Synthetic studies of kratom", 2024, "Synthetic2024"),
+        (None, "   ", None, "Anonnd"),
+    ],
+)
+def test_a_generated_key_is_the_first_author_or_else_the_titles_first_word_and_the_year(first_author, title, year, key):
+    assert identifiers.citation_key(first_author, title, year, no_keys) == key
+
+
+def test_a_generated_key_is_suffixed_against_the_keys_in_use_that_start_with_its_stem():
+    asked = []
+
+    def keys_in_use(prefix: str) -> set[str]:
+        asked.append(prefix)
+        return {"Example2024", "Example2024a"}
+
+    assert identifiers.citation_key("Example", "A synthetic study", 2024, keys_in_use) == "Example2024b"
+    assert asked == ["Example2024"]
+
+
+@pytest.mark.parametrize(
+    ("preferred", "key"),
+    [
+        ("Synth:2024-a.b+c_d", "Synth:2024-a.b+c_d"),  # BibTeX's safe characters are kept
+        ("Taken2024", "Example2024"),
+        ("with space", "Example2024"),
+        ("with/slash", "Example2024"),
+        ("K" * identifiers.KEY_MAX_LENGTH, "K" * identifiers.KEY_MAX_LENGTH),
+        ("K" * (identifiers.KEY_MAX_LENGTH + 1), "Example2024"),
+        ("", "Example2024"),
+    ],
+)
+def test_a_files_own_key_is_kept_when_well_formed_and_free(preferred, key):
+    taken = {"Taken2024"}
+    assert identifiers.citation_key("Example", "A synthetic study", 2024, lambda _: taken, preferred=preferred) == key

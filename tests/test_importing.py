@@ -8,9 +8,9 @@ from django.db import IntegrityError
 from django.db.models.signals import post_init
 
 from evidence.bibliography.formats import EXPORT_FORMATS, parse
+from evidence.bibliography.importer import Action, commit_import, plan_import, source_with_same_title
 from evidence.bibliography.sources import record_from_source, records_of
 from evidence.identifiers import title_key
-from evidence.importing import Action, commit_import, plan_import
 from evidence.models import AdverseEffectReport, Author, Authorship, Evidence, Source
 
 pytestmark = pytest.mark.django_db
@@ -289,3 +289,11 @@ def test_planning_loads_only_the_candidates_not_every_source_of_the_year(django_
         post_init.disconnect(sender=Source, dispatch_uid="count")
     assert plan.entries[0].action == Action.NEW
     assert len(loaded) <= 2  # the entry's own record, validated as a Source; no candidate of 2024
+
+
+def test_the_admins_same_title_check_finds_a_source_by_normalised_title_and_year(django_assert_num_queries):
+    commit_import(plan_of(bib(key="Same2024", title="A synthetic survey of kratom", year="2024")))
+    with django_assert_num_queries(1):
+        assert source_with_same_title("A Synthetic Survey of Kratom.", 2024).key == "Same2024"
+    assert source_with_same_title("A synthetic survey of kratom", 2023) is None
+    assert source_with_same_title("A synthetic survey of coffee", 2024) is None

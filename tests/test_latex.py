@@ -7,7 +7,7 @@ from django.conf import settings
 
 from evidence.bibliography import latex
 from evidence.bibliography.formats import parse
-from evidence.importing import validation_problem
+from evidence.bibliography.importer import tidy_record
 
 
 def pylatexenc_whole_value(value: str) -> str:
@@ -41,7 +41,7 @@ def real_world_values(non_ascii_only: bool = True) -> list[str]:
             except ValueError:
                 continue  # a file refused as a whole (tested in test_realworld_files)
             for record in records:
-                validation_problem(record)
+                tidy_record(record)
                 values += [record.title, record.container_title, record.abstract, record.publisher]
                 values += [part for name in record.authors for part in (name.family, name.given)]
     return [value for value in values if value and not (non_ascii_only and value.isascii())]

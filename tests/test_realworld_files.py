@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 
 from evidence.bibliography.formats import UnknownFormat, parse
-from evidence.importing import Action, commit_import, plan_import
+from evidence.bibliography.importer import Action, commit_import, plan_import
 from evidence.models import Source
 
 pytestmark = pytest.mark.django_db

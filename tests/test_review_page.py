@@ -6,12 +6,11 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence.articles import add_statement_claims, create_article
 from evidence.models import Claim, Evidence, Source
+from tests.conftest import count_queries
 
 pytestmark = pytest.mark.django_db
 SEED = "kratom-for-chronic-pain"
@@ -47,12 +46,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_statements(reader):
     article, _ = create_article("Growing", "One claim here. Another claim here.")
     source = Source.objects.get(key="Kruegel2016")
 
-    def queries():
-        with CaptureQueriesContext(connection) as context:
-            assert reader.get(review_url(article.slug)).status_code == 200
-        return len(context)
-
-    before = queries()
+    before = count_queries(reader, review_url(article.slug))
     sentences = " ".join(f"Statement number {i} is here." for i in range(60))
     article.text += " " + sentences
     article.save()
@@ -61,7 +55,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_statements(reader):
     Evidence.objects.bulk_create(
         Evidence(claim=claim, source=source, stance="supports", finding="x") for claim in article.claims.all()
     )
-    assert queries() == before
+    assert count_queries(reader, review_url(article.slug)) == before
 
 
 def test_unknown_articles_and_formats_are_404(reader):
@@ -196,17 +190,18 @@ def test_the_review_page_report_agrees_with_the_full_report_statement_by_stateme
     # The page assesses from plain values and keeps only the strongest links as objects; the downloads
     # use every link as an object. Same statuses, reasons and certainty; the page's links are the first.
     from evidence.models import Article
-    from evidence.reports import build_report, reports_by_article, review_report
+    from evidence.reports import build_report
+    from evidence.views import article_reports
 
     articles = list(Article.objects.all())
-    summaries = reports_by_article(articles, include_drafts)  # the home page's: every article at once, no links
+    summaries = article_reports(articles, include_drafts)  # the home page's: every article at once, no links
     assert [r.summary for r in summaries] == [
         build_report(a, Claim.objects.for_review().filter(article=a), include_drafts).summary for a in articles
     ]
     assert all(s.evidence == [] for r in summaries for s in r.statements)
     for article in articles:
         full = build_report(article, Claim.objects.for_review().filter(article=article), include_drafts)
-        page = review_report(article, include_drafts, shown=3)
+        (page,) = article_reports([article], include_drafts, shown=3)
         assert [s.claim.pk for s in page.statements] == [s.claim.pk for s in full.statements]
         for on_page, whole in zip(page.statements, full.statements, strict=True):
             assert on_page.assessment == whole.assessment

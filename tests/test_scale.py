@@ -7,13 +7,12 @@ import re
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence import synthetic
 from evidence.identifiers import title_key
 from evidence.models import AdverseEffectReport, Article, Author, Claim, Evidence, Source
+from tests.conftest import count_queries
 
 pytestmark = pytest.mark.django_db
 MODELS = [Source, Author, Claim, Evidence, AdverseEffectReport, Article]
@@ -59,12 +58,6 @@ def test_the_same_seed_gives_the_same_corpus(corpus):
     )
 
 
-def queries(client, url):
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url).status_code == 200
-    return len(context)
-
-
 def test_pages_stay_bounded_with_the_corpus_loaded(reader):
     urls = [
         reverse("evidence:home"),
@@ -73,9 +66,9 @@ def test_pages_stay_bounded_with_the_corpus_loaded(reader):
         reverse("evidence:sources") + "?q=kratom&design=animal-study",
         reverse("evidence:adverse-effects"),
     ]
-    before = {url: queries(reader, url) for url in urls}
+    before = {url: count_queries(reader, url) for url in urls}
     call_command("generate_corpus", "--sources", "1000", "--seed", "3", stdout=io.StringIO())
-    assert {url: queries(reader, url) for url in urls} == before
+    assert {url: count_queries(reader, url) for url in urls} == before
     claims = reader.get(reverse("evidence:claims")).content.decode()
     assert len(re.findall(r'<a href="/claims/\d+/">', claims)) == 50 and "Page 1 of 5" in claims
     the_map = reader.get(reverse("evidence:evidence-map")).content.decode()

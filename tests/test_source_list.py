@@ -4,12 +4,11 @@ import re
 from html import unescape
 
 import pytest
-from django.db import connection
 from django.http import QueryDict
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence.models import Author, Authorship, Compound, Source
+from tests.conftest import count_queries
 
 pytestmark = pytest.mark.django_db
 SOURCES = reverse("evidence:sources")
@@ -244,13 +243,8 @@ EVERY_FILTER = (
 def test_the_query_count_does_not_grow_with_the_results(reader, django_assert_max_num_queries, query, most):
     # One query per related facet and one for the four column facets, plus (per facet) the validation
     # of each chosen compound or effect.
-    def queries():
-        with CaptureQueriesContext(connection) as context:
-            assert reader.get(SOURCES + query).status_code == 200
-        return len(context)
-
-    before = queries()
+    before = count_queries(reader, SOURCES + query)
     add_sources(60)
-    assert queries() == before
+    assert count_queries(reader, SOURCES + query) == before
     with django_assert_max_num_queries(most):
         reader.get(SOURCES + query)

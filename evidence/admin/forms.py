@@ -9,7 +9,7 @@ from django.forms import ChoiceField, FileField, Form, ModelChoiceField, ModelFo
 
 from .. import articles
 from ..bibliography.formats import IMPORT_LABELS
-from ..identifiers import normalised, title_key
+from ..bibliography.importer import source_with_same_title
 from ..models import Article, Source
 from ..vocabularies import Stance
 from .versioning import VersionedForm
@@ -49,11 +49,10 @@ class SourceForm(VersionedForm):
         cleaned = super().clean()
         title, year = cleaned.get("title"), cleaned.get("year")
         if self.instance.pk is None and title:
-            candidates = Source.objects.filter(year=year, title_key=title_key(title))
-            same = [s for s in candidates if normalised(s.title) == normalised(title)]
+            same = source_with_same_title(title, year)
             if same:
                 raise ValidationError(
-                    f"{same[0].key} already has this title and year: edit it instead of adding a second record."
+                    f"{same.key} already has this title and year: edit it instead of adding a second record."
                 )
         return cleaned
 

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from ..bibliography.formats import UnknownFormat, parse
-from ..importing import commit_import, plan_import
+from ..bibliography.importer import commit_import, plan_import
 from ..wording import count
 from .forms import BibliographyUploadForm
 

@@ -219,11 +219,11 @@ def _whole_number(value) -> int | None:
 
 
 def _entry_type(bibtex_type: str, study_design: str) -> str:
-    entry_type = ENTRY_TYPES.get(bibtex_type, "article")
-    if entry_type == "article" and study_design in REVIEW_DESIGNS:
-        return "review"
-    if entry_type == "webpage" and study_design == StudyDesign.REGULATORY:
-        return "regulatory"
+    entry_type = ENTRY_TYPES.get(bibtex_type, EntryType.ARTICLE)
+    if entry_type == EntryType.ARTICLE and study_design in REVIEW_DESIGNS:
+        return EntryType.REVIEW
+    if entry_type == EntryType.WEBPAGE and study_design == StudyDesign.REGULATORY:
+        return EntryType.REGULATORY
     return entry_type
 
 
@@ -292,7 +292,7 @@ def record_to_entry(record: SourceRecord) -> model.Entry:
         "abstract": encode_latex(record.abstract),
         "keywords": encode_latex(", ".join(k.strip() for k in record.keywords.split(";") if k.strip())),
         "entrysubtype": record.entry_type
-        if bibtex_type in ("misc", "article") and record.entry_type != "article"
+        if bibtex_type in ("misc", "article") and record.entry_type != EntryType.ARTICLE
         else "",
         "studydesign": _verbatim(record.study_design),
         "population": _verbatim(record.population),

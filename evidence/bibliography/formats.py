@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from ..exports import csv_lines
+from ..text_safety import csv_lines
 from .bibtex import parse_bibtex, write_bibtex
 from .csljson import parse_csljson, write_csljson
 from .formatted import STYLES, format_references

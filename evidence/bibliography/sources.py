@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
@@ -41,7 +41,3 @@ def source_values(record: SourceRecord) -> dict:
 
 
 NULLABLE = {"year", "month", "sample_size"}
-
-
-def names(records: Iterable[SourceRecord]) -> set[tuple[str, str]]:
-    return {(name.family, name.given) for record in records for name in record.authors}

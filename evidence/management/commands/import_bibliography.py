@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from evidence.bibliography.formats import IMPORT_FORMATS, UnknownFormat, parse
-from evidence.importing import commit_import, plan_import, report_lines
+from evidence.bibliography.importer import commit_import, plan_import, report_lines
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evidence', '0009_source_key_characters'),
+        ('evidence', '0010_study_design_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -2,10 +2,10 @@
 the plan in one transaction. Planning writes nothing, so the same code serves the admin's preview and
 `import_bibliography --dry-run`.
 
-Duplicates are found by DOI, then PMID, then normalised title + year + first author, against the
-database and within the file. A duplicate only fills fields that are empty on the record it matches;
-where both have a value and they differ, the existing (curated) value stays and the difference is
-listed as a conflict.
+Duplicates are found by the rule of `dedup` (DOI, then PMID, then normalised title + year + first
+author) against the database and within the file; this module looks the candidates up. A duplicate only
+fills fields that are empty on the record it matches; where both have a value and they differ, the
+existing (curated) value stays and the difference is listed as a conflict.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from . import identifiers
-from .bibliography.records import ParsedFile, PersonName, ReadProblem, SourceRecord
-from .bibliography.sources import source_values
-from .identifiers import TITLE_KEY_LENGTH, normalised
-from .models import Author, Authorship, Source
-from .vocabularies import CurationStatus
-from .wording import count
+from .. import identifiers
+from ..identifiers import TITLE_KEY_LENGTH, normalised
+from ..models import Author, Authorship, Source
+from ..vocabularies import CurationStatus
+from ..wording import count
+from .dedup import comparable, first_match, first_with_title_and_year, identities, record_identities
+from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
+from .sources import source_values
 
 # The largest consortium papers list about 3,000 authors; a longer list is an error in the file.
 MAX_AUTHORS = 5_000
@@ -81,53 +82,6 @@ class ImportPlan:
         )
 
 
-# --- identity ------------------------------------------------------------------------------------------
-
-
-def identities(doi: str, pmid: str, title: str, year, first_family: str) -> list[tuple]:
-    """The keys a record is known by, strongest first."""
-    keys = []
-    if doi:
-        keys.append(("doi", doi.lower()))
-    if pmid:
-        keys.append(("pmid", pmid))
-    if title:
-        keys.append(("title", normalised(title), year, normalised(first_family)))
-    return keys
-
-
-def record_identities(record: SourceRecord) -> list[tuple]:
-    first = record.authors[0].family if record.authors else ""
-    return identities(record.doi, record.pmid, record.title, record.year, first)
-
-
-def same_work(record: SourceRecord, other, matched_by: str) -> bool:
-    """Whether a record and a candidate (a Source, or an earlier record) that share an identity are one work.
-    Different DOIs (or PMIDs) make them different works however alike they are; a match by title alone
-    also needs the volume, issue and pages not to differ (a column's "Editorial" recurs every issue)."""
-    if record.doi and other.doi and record.doi.lower() != other.doi.lower():
-        return False
-    if record.pmid and other.pmid and record.pmid != other.pmid:
-        return False
-    if matched_by == "title":
-        return not any(
-            getattr(record, name)
-            and getattr(other, name)
-            and _comparable(getattr(record, name)) != _comparable(getattr(other, name))
-            for name in ("volume", "issue", "pages")
-        )
-    return True
-
-
-def first_match(record: SourceRecord, keys: list[tuple], index: dict[tuple, list]):
-    """The first candidate, strongest identity first (keys: the record's identities), that is the same work."""
-    for key in keys:
-        for candidate in index.get(key, []):
-            if same_work(record, candidate.record if isinstance(candidate, EntryPlan) else candidate, key[0]):
-                return candidate
-    return None
-
-
 # --- planning ------------------------------------------------------------------------------------------
 
 
@@ -137,7 +91,8 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     ]
     cleaned = []
     for record in parsed.records:
-        problem = validation_problem(record)
+        tidy_record(record)
+        problem = record_problem(record)
         if problem:
             entries.append(EntryPlan(0, record.line, record.key, record.title, Action.FAILED, problem, record))
         else:
@@ -153,7 +108,7 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
             entry.existing = existing
             _compare(entry, _current_values(existing), existing.ordered_authors)
         else:
-            earlier = first_match(record, keys[id(record)], in_file)
+            earlier = first_match(record, keys[id(record)], in_file, record_of=lambda planned: planned.record)
             if earlier is not None:
                 entry.earlier = earlier
                 _compare(entry, source_values(earlier.record), earlier.record.authors)
@@ -168,26 +123,32 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     return ImportPlan(parsed.format, entries, list(parsed.notes), list(parsed.warnings))
 
 
-def validation_problem(record: SourceRecord) -> str:
-    """Why a record cannot become a Source (a missing title, a malformed DOI, a value too long), or ""."""
-    if not record.title.strip():
-        return "no title"
+def tidy_record(record: SourceRecord) -> None:
+    """Put a record's values in the form a Source stores, in place: a DOI given as a link becomes the DOI
+    inside it; DOI, PMID and PMCID are normalised as on every save (so comparisons see the same values);
+    extra URLs move to the provenance."""
     _tidy_urls(record)
     found = DOI_INSIDE.search(record.doi)
     if found:  # a DOI given as a link (doi.org, doi.acm.org …): the DOI inside it
         record.doi = found.group(0)
-    source = Source(key="checked", **source_values(record))
+    record.doi = identifiers.normalize_doi(record.doi)
+    record.pmid = identifiers.normalize_pmid(record.pmid)
+    record.pmcid = identifiers.normalize_pmcid(record.pmcid)
+
+
+def record_problem(record: SourceRecord) -> str:
+    """Why a (tidied) record cannot become a Source (a missing title, a malformed DOI, a value too long),
+    or "". Changes nothing."""
+    if not record.title.strip():
+        return "no title"
     try:
-        source.normalize_identifiers()
-        source.clean_fields(exclude=["key", "author_names"])
+        Source(key="checked", **source_values(record)).clean_fields(exclude=["key", "author_names"])
     except ValidationError as error:
         return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
     if len(record.authors) > MAX_AUTHORS:
         return f"{len(record.authors):,} authors: more than the {MAX_AUTHORS:,} a record may have"
     if any(len(name.family) > 300 or len(name.given) > 200 for name in record.authors):
         return "an author name is longer than 300 characters"
-    # Store what validation normalised (DOI in lower case, PMID digits), so comparisons see the same.
-    record.doi, record.pmid, record.pmcid = source.doi, source.pmid, source.pmcid
     return ""
 
 
@@ -248,7 +209,7 @@ def _compare(entry: EntryPlan, current: dict, current_authors: list) -> None:
             continue
         if ours in ("", None):
             entry.fills[name] = theirs
-        elif _comparable(ours) != _comparable(theirs):
+        elif comparable(ours) != comparable(theirs):
             entry.conflicts[name] = (ours, theirs)
     names = [(a.family, a.given) for a in current_authors]
     incoming_names = [(n.family, n.given) for n in entry.record.authors]
@@ -261,10 +222,6 @@ def _compare(entry: EntryPlan, current: dict, current_authors: list) -> None:
     filled = f"; fills {', '.join(entry.fills)}" if entry.fills else ""
     differs = f"; differs in {', '.join(entry.conflicts)} (kept as is)" if entry.conflicts else ""
     entry.reason = f"same work as {target}{filled}{differs}"
-
-
-def _comparable(value) -> str:
-    return normalised(str(value)) if isinstance(value, str) else str(value)
 
 
 # --- committing ----------------------------------------------------------------------------------------
@@ -330,10 +287,8 @@ def _authors_for(plan: ImportPlan) -> dict[tuple[str, str], Author]:
 def _new_source(record: SourceRecord, authors: dict, taken: set[str], user, provenance: str) -> Source:
     values = source_values(record)
     values["provenance"] = "\n".join(filter(None, [record.provenance, provenance]))
-    key = record.key if _usable_key(record.key, taken) else None
-    if key is None:
-        first = record.authors[0].family if record.authors else (record.title.split() or ["Anon"])[0]
-        key = identifiers.unique_key(identifiers.key_stem(first, record.year), taken)
+    first = record.authors[0].family if record.authors else None
+    key = identifiers.citation_key(first, record.title, record.year, lambda stem: taken, preferred=record.key)
     taken.add(key)
     return Source(
         key=key,
@@ -344,11 +299,6 @@ def _new_source(record: SourceRecord, authors: dict, taken: set[str], user, prov
         updated_by=user,
         **values,
     )
-
-
-def _usable_key(key: str, taken: set[str]) -> bool:
-    max_length = Source._meta.get_field("key").max_length
-    return bool(key) and len(key) <= max_length and identifiers.KEY_PATTERN.match(key) is not None and key not in taken
 
 
 def _fill(source: Source, fills: dict, authors: dict, user, batch: str) -> None:
@@ -376,3 +326,10 @@ def report_lines(plan: ImportPlan) -> list[str]:
     lines += [f"note: {note}" for note in plan.notes]
     lines += [f"warning: {warning}" for warning in plan.warnings]
     return [*lines, plan.summary()]
+
+
+def source_with_same_title(title: str, year: int | None) -> Source | None:
+    """The source with this title (compared normalised) and year, if there is one: a second record of it
+    added by hand is refused (DOI and PMID are unique already, but many records have neither)."""
+    candidates = Source.objects.filter(year=year, title_key=identifiers.title_key(title))
+    return first_with_title_and_year(title, year, candidates)
