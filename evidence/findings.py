@@ -16,7 +16,7 @@ from docx.shared import Pt
 
 from .grade import Judgment, Rating, Study
 from .text_safety import csv_text, markdown_escape
-from .vocabularies import StudyDesign
+from .vocabularies import SUPPORTING_STANCES, Stance, StudyDesign
 from .wording import join_words
 
 
@@ -115,8 +115,8 @@ def direction(studies: Sequence[Study]) -> str:
     """`3 for (2 only in part), 2 against`."""
     if not studies:
         return "no study for or against"
-    partial = sum(s.stance == "partially-supports" for s in studies)
-    for_it = sum(s.stance in ("supports", "partially-supports") for s in studies)
+    partial = sum(s.stance == Stance.PARTIALLY_SUPPORTS for s in studies)
+    for_it = sum(s.stance in SUPPORTING_STANCES for s in studies)
     in_part = f" ({partial} only in part)" if partial else ""
     return f"{for_it} for{in_part}, {len(studies) - for_it} against"
 

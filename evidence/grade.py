@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .vocabularies import GradeDomain as Domain
-from .vocabularies import Population, RiskOfBiasJudgment, UpgradeKind
+from .vocabularies import Population, RiskOfBiasJudgment, Stance, UpgradeKind
 from .vocabularies import StudyDesign as Design
 from .wording import count, join_words
 
@@ -237,7 +237,7 @@ def indirect_aspects(about_people: bool, study: Study, claim_compounds: frozense
         aspects.append("design (bears on this kind of claim only indirectly)")
     if study.compounds and claim_compounds and not study.compounds & claim_compounds:
         aspects.append(f"intervention ({', '.join(sorted(study.compounds))}, not {', '.join(sorted(claim_compounds))})")
-    if study.stance == "partially-supports":
+    if study.stance == Stance.PARTIALLY_SUPPORTS:
         aspects.append("outcome (shows only part of what the claim says)")
     return aspects
 

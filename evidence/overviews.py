@@ -159,8 +159,9 @@ class MapRow:
 
 
 def evidence_map(statements: list[Statement]) -> tuple[list[MapColumn], list[MapRow]]:
-    """Columns are the statements in order; rows the sources linked to any of them, most-linked first."""
-    columns = [MapColumn(number, statement) for number, statement in enumerate(statements, start=1)]
+    """Columns are the statements in order, each headed by its number in its article (the review page's);
+    rows the sources linked to any of them, most-linked first."""
+    columns = [MapColumn(statement.number, statement) for statement in statements]
     rows: dict[int, MapRow] = {}
     for index, statement in enumerate(statements):
         for link in statement.evidence:
