@@ -4,6 +4,7 @@ file opened by real LibreOffice). Synthetic studies here; the seed article's tab
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 
@@ -105,3 +106,54 @@ def test_libreoffice_converts_the_word_file_to_pdf(tmp_path, libreoffice):
     assert pdf.read_bytes().startswith(b"%PDF")
     text = convert(libreoffice, path, "txt:Text").read_text(encoding="utf-8-sig")
     assert "Synthetic claim nobody studied." in text and "Synthetic reason." in text
+
+
+# --- The seed article's table ------------------------------------------------------------------------------
+SEED = "kratom-for-chronic-pain"
+
+
+@pytest.mark.django_db
+def test_the_seed_summary_of_findings_opens_in_libreoffice_with_every_checkworthy_statement(
+    reader, tmp_path, libreoffice
+):
+    from django.urls import reverse
+
+    from evidence.models import Claim
+
+    response = reader.get(reverse("evidence:article-findings-download", args=[SEED, "docx"]))
+    assert response["Content-Disposition"] == f'attachment; filename="{SEED}-summary-of-findings.docx"'
+    path = tmp_path / "seed.docx"
+    path.write_bytes(response.content)
+    assert convert(libreoffice, path, "pdf").read_bytes().startswith(b"%PDF")
+    text = " ".join(convert(libreoffice, path, "txt:Text").read_text(encoding="utf-8-sig").split())
+    checkworthy = Claim.objects.filter(article__slug=SEED, checkworthy=True)
+    assert checkworthy.count() == 22
+    for claim in checkworthy:
+        assert " ".join(claim.text.split()) in text, claim.text
+    assert "⊕◯◯◯ very low" in text and "Imprecision: very serious (−2). 26 participants in Vicknasingam2020" in text
+
+
+@pytest.mark.django_db
+def test_the_seed_summary_of_findings_page_and_files_have_a_row_per_checkworthy_statement(
+    reader, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    # article, claims with their links and sources, the five GRADE reads
+    with django_assert_max_num_queries(8):
+        page = reader.get(reverse("evidence:article-findings", args=[SEED])).content.decode()
+    numbers = [1, 2, 3, 4, 8, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 23, 24, 26, 27, 28, 32, 34]
+    assert [int(n) for n in re.findall(r'<th scope="row">(\d+)</th>', page)] == numbers
+    assert 'id="note-a"' in page
+    rows = list(
+        csv.reader(
+            io.StringIO(reader.get(reverse("evidence:article-findings-download", args=[SEED, "csv"])).content.decode())
+        )
+    )
+    assert [int(r[0]) for r in rows[1:]] == numbers
+    (eight,) = [r for r in rows if r[0] == "8"]
+    assert (eight[3], eight[8], eight[9]) == ("weak", "very low", "⊕◯◯◯")
+    markdown = reader.get(reverse("evidence:article-findings-download", args=[SEED, "md"])).content.decode()
+    assert markdown.startswith("# Summary of findings: Kratom for chronic pain")
+    assert reader.get(reverse("evidence:article-findings-download", args=[SEED, "pdf"])).status_code == 404
+    assert reader.get(reverse("evidence:article-findings", args=["no-such-article"])).status_code == 404
