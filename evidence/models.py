@@ -655,14 +655,31 @@ class RiskOfBias(models.Model):
             raise ValidationError(errors)
 
 
-class GradeOverride(models.Model):
+class CuratorsGrading(models.Model):
+    """A curator's GRADE record for a claim, shown to readers with its reason, which it cannot lack."""
+
+    reason_missing = "Say why: readers see the reason beside it."
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        return self.claim.get_absolute_url()
+
+    def clean(self) -> None:
+        if not self.reason.strip():
+            raise ValidationError({"reason": self.reason_missing})
+
+
+class GradeOverride(CuratorsGrading):
     """A curator's judgment of one GRADE domain for a claim, shown beside the computed one."""
 
+    reason_missing = "An override needs its reason: readers see it beside the computed one."
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="grade_overrides")
     domain = models.CharField(max_length=20, choices=GradeDomain.choices)
     judgment = models.CharField(max_length=20, choices=GradeJudgment.choices)
     reason = models.TextField(help_text="Why the computed judgment is wrong for this claim: it is shown beside it.")
-    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 
@@ -676,21 +693,14 @@ class GradeOverride(models.Model):
     def __str__(self) -> str:
         return f"{self.get_domain_display()}: {self.judgment}"
 
-    def get_absolute_url(self) -> str:
-        return self.claim.get_absolute_url()
 
-    def clean(self) -> None:
-        if not self.reason.strip():
-            raise ValidationError({"reason": "An override needs its reason: readers see it beside the computed one."})
-
-
-class GradeUpgrade(models.Model):
+class GradeUpgrade(CuratorsGrading):
     """A reason to rate observational evidence for a claim up that a curator has seen in the studies."""
 
+    reason_missing = "Say what the effect or the gradient is, and in which studies."
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="grade_upgrades")
     kind = models.CharField(max_length=20, choices=UpgradeKind.choices)
     reason = models.TextField(help_text="The effect size or the gradient, and in which studies.")
-    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 
@@ -703,13 +713,6 @@ class GradeUpgrade(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
-
-    def get_absolute_url(self) -> str:
-        return self.claim.get_absolute_url()
-
-    def clean(self) -> None:
-        if not self.reason.strip():
-            raise ValidationError({"reason": "Say what the effect or the gradient is, and in which studies."})
 
 
 class StatementPart(models.Model):
