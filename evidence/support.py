@@ -155,6 +155,12 @@ class Assessment:
     deciding: tuple[Study, ...] = ()  # the studies that decide the status, as GRADE rated them
     opposing: tuple[Study, ...] = ()  # the counted studies of the other side
 
+    @property
+    def narrative(self) -> tuple[str, ...]:
+        """The reasons without the per-domain lines, for pages that list the five domains beside them."""
+        footnotes = {domain.footnote for domain in self.rating.domains} if self.rating else set()
+        return tuple(reason for reason in self.reasons if reason not in footnotes)
+
 
 @dataclass(frozen=True)
 class _Weighed:

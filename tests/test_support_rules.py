@@ -193,3 +193,11 @@ def test_summary_counts_every_status():
         "not_checkable": 0,
         "mixed": 0,
     }
+
+
+def test_the_narrative_leaves_out_the_domain_lines_a_page_lists_beside_it():
+    result = assess("efficacy", True, [Link("partially-supports", RCT, "humans", 26, key="TrialA")])
+    footnotes = [d.footnote for d in result.rating.downgrades]
+    assert len(footnotes) == 3 and all(f in result.reasons for f in footnotes)
+    assert result.narrative == tuple(r for r in result.reasons if r not in footnotes)
+    assert result.narrative[2].startswith("Certainty very low")
