@@ -19,6 +19,7 @@ from .vocabularies import (
     ClaimCategory,
     CurationStatus,
     Population,
+    ReportGroup,
     RetractionStatus,
     StudyDesign,
 )
@@ -62,6 +63,10 @@ class SourceFilter(django_filters.FilterSet):
     reported_with = django_filters.ModelChoiceFilter(
         to_field_name="slug", queryset=Compound.objects.all(), method="filter_reported_harm", label="Reported with"
     )
+    # And to human reports or to animal and in vitro toxicity, as the adverse-effects page separates them.
+    reported_in = django_filters.ChoiceFilter(
+        choices=ReportGroup.choices, method="filter_reported_harm", label="Reported in"
+    )
     supports_category = django_filters.MultipleChoiceFilter(
         choices=ClaimCategory.choices, method="filter_supports_category", label="Supports claims about"
     )
@@ -91,7 +96,8 @@ class SourceFilter(django_filters.FilterSet):
         """Sources with a report matching both organ class and compound in one report, not in two different ones."""
         organ_classes = self.form.cleaned_data.get("organ_class")
         compound = self.form.cleaned_data.get("reported_with")
-        reports = AdverseEffectReport.objects.all()
+        group = self.form.cleaned_data.get("reported_in")
+        reports = AdverseEffectReport.objects.in_group(group) if group else AdverseEffectReport.objects.all()
         if organ_classes:
             reports = reports.filter(effect__system_organ_class__in=organ_classes)
         if compound:
@@ -286,6 +292,7 @@ def active_filters(
     # A value is named by its own filter: "kratom" typed in the search box is not the compound "kratom".
     labels = {(name, slug): label for name in ("compound", "reported_with") for slug, label in compound_names.items()}
     labels.update({(name, value): label for name, named in FACETS.items() for value, label in (named or {}).items()})
+    labels.update({("reported_in", value): label for value, label in ReportGroup.choices})
     labels.update({(name, f.value): f.label for name, values in facets.items() for f in values})
     active = []
     for name, filter_ in SourceFilter.base_filters.items():

@@ -27,12 +27,19 @@ from .vocabularies import (
     ClaimCategory,
     CurationStatus,
     EntryType,
+    GradeDomain,
+    GradeJudgment,
+    IndustryInvolvement,
+    PartKind,
     Population,
     ReportSetting,
     RetractionStatus,
+    RiskOfBiasJudgment,
+    RiskOfBiasTool,
     Severity,
     Stance,
     StudyDesign,
+    UpgradeKind,
 )
 
 # Only web links: a javascript: or data: URL must never become a clickable link.
@@ -464,6 +471,8 @@ class Evidence(Versioned):
     """What one source says about one claim."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    # Set when the link bears on one part of a split statement rather than on the statement as a whole.
+    part = models.ForeignKey("StatementPart", null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="evidence")
     stance = models.CharField(max_length=20, choices=Stance.choices)
     finding = models.TextField(help_text="What the source shows about this claim, in the curator's own words.")
@@ -482,7 +491,16 @@ class Evidence(Versioned):
     class Meta:
         verbose_name_plural = "evidence"
         ordering = ["claim", "source__key"]
-        constraints = [models.UniqueConstraint(fields=["claim", "source"], name="evidence_one_link_per_pair")]
+        constraints = [
+            # One link per statement and source, and one per part and source: a source can support one
+            # part of a statement and contradict another.
+            models.UniqueConstraint(
+                fields=["claim", "source"], condition=Q(part__isnull=True), name="evidence_one_link_per_pair"
+            ),
+            models.UniqueConstraint(
+                fields=["part", "source"], condition=Q(part__isnull=False), name="evidence_one_link_per_part"
+            ),
+        ]
         indexes = [models.Index(fields=["stance"])]
 
     def __str__(self) -> str:
@@ -490,7 +508,12 @@ class Evidence(Versioned):
         return f"{self.source.key} {self.get_stance_display()} “{claim}”"
 
     def natural_key(self) -> tuple:
-        return (*self.claim.natural_key(), self.source.key)
+        key = (*self.claim.natural_key(), self.source.key)
+        return (*key, self.part.position) if self.part_id else key
+
+    def clean(self) -> None:
+        if self.part_id and self.claim_id and self.part.claim_id != self.claim_id:
+            raise ValidationError({"part": "This part belongs to another statement."})
 
     natural_key.dependencies = ["evidence.claim", "evidence.source"]
 
@@ -572,3 +595,195 @@ class AdverseEffectReport(Versioned):
 
     def get_absolute_url(self) -> str:
         return self.source.get_absolute_url()
+
+
+# The tools that give an overall risk-of-bias judgment.
+JUDGING_TOOLS = [RiskOfBiasTool.ROB_2, RiskOfBiasTool.ROBINS_I, RiskOfBiasTool.NEWCASTLE_OTTAWA, RiskOfBiasTool.SYRCLE]
+
+
+class RiskOfBias(models.Model):
+    """A curator's appraisal of one study: the tool used, the overall risk-of-bias judgment and why, and
+    the funding and conflicts of interest the paper declares. A source without one is "not assessed"."""
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="risk_of_bias")
+    tool = models.CharField(max_length=20, choices=RiskOfBiasTool.choices, default=RiskOfBiasTool.NOT_ASSESSED)
+    judgment = models.CharField("overall judgment", max_length=20, choices=RiskOfBiasJudgment.choices, blank=True)
+    reason = models.TextField(blank=True, help_text="Why this judgment: the domains of the tool that decided it.")
+    funding = models.TextField(blank=True, help_text="Funding as the paper states it; empty unless read there.")
+    conflicts = models.TextField(
+        "declared conflicts of interest", blank=True, help_text="As the paper declares them; empty unless read there."
+    )
+    industry = models.CharField(
+        "industry involvement",
+        max_length=20,
+        choices=IndustryInvolvement.choices,
+        default=IndustryInvolvement.NOT_RECORDED,
+        help_text="Whether the paper declares industry funding or conflicts; GRADE's publication bias reads it.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "risk of bias"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(judgment="") | Q(tool__in=JUDGING_TOOLS), name="risk_of_bias_judged_with_a_tool"
+            ),
+            models.CheckConstraint(condition=Q(judgment="") | ~Q(reason=""), name="risk_of_bias_judgment_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.key}: {self.get_judgment_display() or 'not assessed'}"
+
+    def get_absolute_url(self) -> str:
+        return self.source.get_absolute_url()
+
+    def clean(self) -> None:
+        errors = {}
+        if self.judgment and self.source_id and self.source.retraction_status == RetractionStatus.RETRACTED:
+            errors["judgment"] = (
+                "A retracted source is not appraised: its results count for nothing, so leave the judgment empty."
+            )
+        elif self.judgment and self.tool not in JUDGING_TOOLS:
+            errors["tool"] = "Name the tool the judgment was made with (RoB 2, ROBINS-I, Newcastle–Ottawa or SYRCLE)."
+        if self.judgment and not self.reason.strip():
+            errors["reason"] = "Say why: the domains of the tool that decided the judgment."
+        if self.industry == IndustryInvolvement.DECLARED and not (self.funding.strip() or self.conflicts.strip()):
+            errors["industry"] = "Quote the funding or the conflicts the paper declares."
+        if errors:
+            raise ValidationError(errors)
+
+
+class CuratorsGrading(models.Model):
+    """A curator's GRADE record for a claim, shown to readers with its reason, which it cannot lack."""
+
+    reason_missing = "Say why: readers see the reason beside it."
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        return self.claim.get_absolute_url()
+
+    def clean(self) -> None:
+        if not self.reason.strip():
+            raise ValidationError({"reason": self.reason_missing})
+
+
+class GradeOverride(CuratorsGrading):
+    """A curator's judgment of one GRADE domain for a claim, shown beside the computed one."""
+
+    reason_missing = "An override needs its reason: readers see it beside the computed one."
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="grade_overrides")
+    domain = models.CharField(max_length=20, choices=GradeDomain.choices)
+    judgment = models.CharField(max_length=20, choices=GradeJudgment.choices)
+    reason = models.TextField(help_text="Why the computed judgment is wrong for this claim: it is shown beside it.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "domain"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "domain"], name="grade_override_one_per_domain"),
+            models.CheckConstraint(condition=~Q(reason=""), name="grade_override_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_domain_display()}: {self.judgment}"
+
+
+class GradeUpgrade(CuratorsGrading):
+    """A reason to rate observational evidence for a claim up that a curator has seen in the studies."""
+
+    reason_missing = "Say what the effect or the gradient is, and in which studies."
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="grade_upgrades")
+    kind = models.CharField(max_length=20, choices=UpgradeKind.choices)
+    reason = models.TextField(help_text="The effect size or the gradient, and in which studies.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "kind"], name="grade_upgrade_one_per_kind"),
+            models.CheckConstraint(condition=~Q(reason=""), name="grade_upgrade_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class StatementPart(models.Model):
+    """One assertion of a statement that makes several: a span of its text, or a paraphrase of a premise it
+    implies. Each part has its own checkworthiness, category, evidence and status."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="parts")
+    position = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    kind = models.CharField(max_length=10, choices=PartKind.choices, default=PartKind.SPAN)
+    text = models.TextField(help_text="For a span, the statement's own words; for a premise, a paraphrase.")
+    start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Offset in the statement's text (not the article's); empty for a premise."
+    )
+    end = models.PositiveIntegerField(null=True, blank=True)
+    category = models.CharField(max_length=20, choices=ClaimCategory.choices, default=ClaimCategory.OTHER)
+    checkworthy = models.BooleanField(default=True, help_text="Untick for a part that asserts nothing testable.")
+    curator_note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "position"], name="statement_part_unique_position"),
+            models.CheckConstraint(
+                condition=Q(kind=PartKind.SPAN, start__isnull=False, end__isnull=False, start__lt=models.F("end"))
+                | Q(kind=PartKind.PREMISE, start__isnull=True, end__isnull=True),
+                name="statement_part_span_by_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"part {self.position}: {self.text}"
+
+    def natural_key(self) -> tuple:
+        return (*self.claim.natural_key(), self.position)
+
+    natural_key.dependencies = ["evidence.claim"]
+
+    def get_absolute_url(self) -> str:
+        return self.claim.get_absolute_url()
+
+    def clean(self) -> None:
+        if self.kind == PartKind.PREMISE:
+            if self.start is not None or self.end is not None:
+                raise ValidationError({"start": "A premise is a paraphrase, not a span: leave start and end empty."})
+            if not self.text.strip():
+                raise ValidationError({"text": "Write the premise the statement implies."})
+            return
+        if self.claim_id is None:
+            return
+        statement = self.claim.text
+        if self.start is None and self.end is None:
+            self.locate_in_statement()
+        if self.start is None or self.end is None or not 0 <= self.start < self.end <= len(statement):
+            raise ValidationError(
+                {"end": f"The span {self.start}–{self.end} is outside the statement (0–{len(statement)})."}
+            )
+        quoted = statement[self.start : self.end]
+        if not self.text:
+            self.text = quoted
+        elif self.text != quoted:
+            raise ValidationError(
+                {"text": f"A span's text must equal the statement's characters {self.start}–{self.end}: {quoted!r}"}
+            )
+
+    def locate_in_statement(self) -> None:
+        """Fill the span from a quote that occurs exactly once in the statement."""
+        occurrences = self.claim.text.count(self.text) if self.text else 0
+        if occurrences != 1:
+            where = "does not occur" if occurrences == 0 else f"occurs {occurrences} times"
+            raise ValidationError({"text": f"The text {where} in the statement: give start and end, or quote it."})
+        self.start = self.claim.text.index(self.text)
+        self.end = self.start + len(self.text)

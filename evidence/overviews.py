@@ -50,8 +50,10 @@ def worst_severity(severity_rank: int | None) -> str | None:
     return SEVERITY_ORDER[severity_rank - 1] if severity_rank else None
 
 
-def harm_matrix(cell_rows: Iterable[Mapping], effect_rows: Iterable[Mapping], sources_url: str) -> list[OrganClassRow]:
-    """Rows of the matrix, most-reported organ class first.
+def harm_matrix(
+    cell_rows: Iterable[Mapping], effect_rows: Iterable[Mapping], sources_url: str, group: str = ""
+) -> list[OrganClassRow]:
+    """Rows of the matrix, most-reported organ class first; each cell links to its sources (of `group`'s reports).
 
     cell_rows: one per (organ class, compound slug) with `source_count` (distinct), `case_count` (sum,
     None when no report states it) and `worst` (highest severity rank). effect_rows: (organ class, term).
@@ -59,7 +61,8 @@ def harm_matrix(cell_rows: Iterable[Mapping], effect_rows: Iterable[Mapping], so
     rows: dict[str, OrganClassRow] = {}
     for row in cell_rows:
         organ_class, compound = row["organ_class"], row["compound_slug"]
-        url = sources_url + "?" + urlencode({"organ_class": organ_class, "reported_with": compound})
+        query = {"organ_class": organ_class, "reported_with": compound} | ({"reported_in": group} if group else {})
+        url = sources_url + "?" + urlencode(query)
         cell = HarmCell(row["source_count"], row["case_count"], worst_severity(row["worst"]), url)
         rows.setdefault(organ_class, OrganClassRow(organ_class, {})).cells[compound] = cell
     for row in effect_rows:
@@ -101,7 +104,7 @@ CHART_WIDTH = 900
 LABEL_WIDTH = 400
 BAR_HEIGHT = 14
 GROUP_GAP = 12
-AXIS_HEIGHT = 24
+AXIS_HEIGHT = 40  # the axis title, then the tick values
 
 
 def harm_chart(rows: list[OrganClassRow], compounds: Mapping[str, str]) -> BarChart:
@@ -156,8 +159,9 @@ class MapRow:
 
 
 def evidence_map(statements: list[Statement]) -> tuple[list[MapColumn], list[MapRow]]:
-    """Columns are the statements in order; rows the sources linked to any of them, most-linked first."""
-    columns = [MapColumn(number, statement) for number, statement in enumerate(statements, start=1)]
+    """Columns are the statements in order, each headed by its number in its article (the review page's);
+    rows the sources linked to any of them, most-linked first."""
+    columns = [MapColumn(statement.number, statement) for statement in statements]
     rows: dict[int, MapRow] = {}
     for index, statement in enumerate(statements):
         for link in statement.evidence:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, F, Max, Prefetch, Sum, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 
-from .vocabularies import SEVERITY_ORDER, CurationStatus, Stance
+from .vocabularies import SEVERITY_ORDER, CurationStatus, Population, ReportGroup, ReportSetting, Stance
 
 
 class NaturalKeyManager(models.Manager):
@@ -60,14 +60,19 @@ SOURCE_LONG_TEXTS = [
 
 
 # What the support rules read of one evidence link, after its claim's id: the columns of
-# `EvidenceQuerySet.link_values()`, in the order `reports.link_values_of()` gives them for an object.
+# `EvidenceQuerySet.link_values()`, in the order `reports.link_values_of()` gives them for an object. The
+# part (of a split statement), the source's id, key and what its n counts are for GRADE.
 LINK_FIELDS = (
     "claim_id",
+    "part_id",
     "curation_status",
     "stance",
+    "source_id",
+    "source__key",
     "source__study_design",
     "source__population",
     "source__sample_size",
+    "source__sample_size_unit",
     "source__retraction_status",
 )
 
@@ -89,15 +94,23 @@ class EvidenceQuerySet(models.QuerySet):
         return self.values_list(*LINK_FIELDS)
 
     def strongest_of_each_claim(self, shown: int) -> EvidenceQuerySet:
-        """Each claim's `shown` strongest links with their sources, by claim then strength: one query (a
-        window function numbers each claim's links), whatever the number of claims."""
-        place = Window(RowNumber(), partition_by=[F("claim_id")], order_by=list(STRONGEST_FIRST))
-        return self.with_sources().annotate(place=place).filter(place__lte=shown).order_by("claim_id", "place")
+        """Each claim's (and each of its parts') `shown` strongest links with their sources, by claim then
+        strength: one query (a window function numbers each claim's links), whatever the number of claims."""
+        place = Window(RowNumber(), partition_by=[F("claim_id"), F("part_id")], order_by=list(STRONGEST_FIRST))
+        links = self.with_sources().annotate(place=place).filter(place__lte=shown)
+        return links.order_by("claim_id", "part_id", "place")
 
 
 class EvidenceManager(models.Manager.from_queryset(EvidenceQuerySet)):
-    def get_by_natural_key(self, article_slug, start, end, source_key):
-        return self.get(claim__article__slug=article_slug, claim__start=start, claim__end=end, source__key=source_key)
+    def get_by_natural_key(self, article_slug, start, end, source_key, part_position=None):
+        of_part = {"part__position": part_position} if part_position is not None else {"part__isnull": True}
+        return self.get(
+            claim__article__slug=article_slug, claim__start=start, claim__end=end, source__key=source_key, **of_part
+        )
+
+
+# A claim's place in its article: by start, a claim that lost its span after every anchored one, then by id.
+TEXT_POSITION = Coalesce(F("start"), Value(2**31 - 1))
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -105,14 +118,30 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(article__in=articles)
 
     def in_text_order(self) -> ClaimQuerySet:
-        return self.order_by("start", "pk")
+        """The same order on SQLite and PostgreSQL, which sort an empty start first and last."""
+        return self.alias(position=TEXT_POSITION).order_by("position", "pk")
+
+    def with_numbers(self) -> ClaimQuerySet:
+        """Each claim's `number`: its place among all its article's statements (1 = first), whatever the
+        filters, so statement 28 is statement 28 on the review page, the evidence map and the claims list.
+        A counting subquery, not a window: a window would number only the claims the filters leave."""
+        earlier = (
+            self.model.objects.filter(article=OuterRef("article"))
+            .alias(position=TEXT_POSITION)
+            .filter(Q(position__lt=OuterRef("position")) | Q(position=OuterRef("position"), pk__lt=OuterRef("pk")))
+            .values("article")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.alias(position=TEXT_POSITION).annotate(number=Coalesce(Subquery(earlier), 0) + 1)
 
     def for_review(self) -> ClaimQuerySet:
-        """Claims in text order, each with all its evidence and their sources: three queries for any number."""
+        """Claims in text order, numbered, each with all its evidence and their sources: three queries for any
+        number."""
         from .models import Evidence
 
         evidence = Prefetch("evidence", queryset=Evidence.objects.strongest_first())
-        return self.select_related("article").prefetch_related(evidence).in_text_order()
+        return self.select_related("article").prefetch_related(evidence).with_numbers().in_text_order()
 
     def for_admin_list(self) -> ClaimQuerySet:
         return self.select_related("article").annotate(evidence_count=Count("evidence"))
@@ -122,7 +151,27 @@ class ClaimManager(NaturalKeyManager.from_queryset(ClaimQuerySet)):
     natural_key_fields = ("article__slug", "start", "end")
 
 
+# A report of animal or in vitro toxicity: from an animal setting, or from a study of animals or cells.
+NON_HUMAN_REPORT = models.Q(setting=ReportSetting.ANIMAL) | models.Q(
+    source__population__in=[Population.ANIMALS, Population.IN_VITRO]
+)
+
+
 class AdverseEffectReportQuerySet(models.QuerySet):
+    def in_group(self, group: str) -> AdverseEffectReportQuerySet:
+        """Human reports (case reports, series, surveillance, surveys, trials, reviews of them), or animal and
+        in vitro toxicity."""
+        return self.filter(NON_HUMAN_REPORT) if group == ReportGroup.ANIMALS else self.exclude(NON_HUMAN_REPORT)
+
+    def group_counts(self) -> dict[str, int]:
+        """Reports in each group, in one query."""
+        return self.aggregate(
+            **{
+                ReportGroup.HUMANS.value: Count("pk", filter=~NON_HUMAN_REPORT),
+                ReportGroup.ANIMALS.value: Count("pk", filter=NON_HUMAN_REPORT),
+            }
+        )
+
     def by_organ_class_and_compound(self) -> models.QuerySet:
         """One row per (organ class, compound slug): distinct sources, stated cases, worst severity rank (0 = none)."""
         severity_rank = Case(

@@ -6,11 +6,30 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from .models import Article, Claim, Evidence
-from .support import FLAGGED, Assessment, Link, Status, assess, summarise
+from .grading import NOT_ASSESSED, ClaimsGrading, read_grading
+from .models import Article, Claim, Evidence, StatementPart
+from .parts import Overall, overall
+from .support import FLAGGED, Assessment, Grading, Link, Status, assess, summarise
 from .text_safety import csv_text, markdown_escape
 from .vocabularies import CurationStatus, RetractionStatus
 from .wording import count
+
+# Flagged statements are listed worst first: what the evidence refutes before what it merely fails to back.
+FLAG_ORDER = (Status.CONTRADICTED, Status.CONTESTED, Status.UNSUPPORTED, Status.WEAK)
+
+
+@dataclass(frozen=True)
+class PartStatement:
+    """One part of a split statement, assessed from its own links."""
+
+    part: StatementPart
+    number: str  # `28.1`
+    assessment: Assessment
+    evidence: list[Evidence]
+
+    @property
+    def status(self) -> Status:
+        return self.assessment.status
 
 
 @dataclass(frozen=True)
@@ -19,6 +38,9 @@ class Statement:
     assessment: Assessment
     evidence: list[Evidence]  # all its links, or (the review page) only the strongest ones
     link_count: int | None = None  # how many links it has, when `evidence` holds only some
+    number: int = 0  # its place among its article's statements, the same on every page
+    parts: tuple[PartStatement, ...] = ()
+    overall: Overall | None = None  # a split statement's status from its parts
 
     @property
     def links(self) -> int:
@@ -26,7 +48,29 @@ class Statement:
 
     @property
     def status(self) -> Status:
-        return self.assessment.status
+        return Status(self.overall.status) if self.overall else self.assessment.status
+
+    @property
+    def status_label(self) -> str:
+        return self.overall.label if self.overall else self.status.label
+
+    @property
+    def flagged(self) -> bool:
+        return self.overall.flagged if self.overall else self.status in FLAGGED
+
+    @property
+    def verdict(self) -> str:
+        """One line: why it has its status (its parts' statuses when split)."""
+        if self.overall:
+            return "Parts: " + "; ".join(f"{p.number} {p.status.label}" for p in self.parts) + "."
+        reasons = self.assessment.reasons
+        return reasons[1] if len(reasons) > 1 else reasons[0]
+
+    @property
+    def worst_flag(self) -> int:
+        """Its place in FLAG_ORDER (of its worst part when split): the flagged list's order."""
+        statuses = [p.status for p in self.parts] or [self.status]
+        return min((FLAG_ORDER.index(s) for s in statuses if s in FLAG_ORDER), default=len(FLAG_ORDER))
 
     @property
     def anchored(self) -> bool:
@@ -45,6 +89,8 @@ class ArticleReport:
             "checkworthy": sum(s.claim.checkworthy for s in self.statements),
             **summarise(s.status for s in self.statements),
         }
+        # The same counts with each split statement counted by its parts.
+        self.part_summary = summarise(p.status for s in self.statements for p in s.parts or [s])
 
     @property
     def status_counts(self) -> list[tuple[Status, int]]:
@@ -52,71 +98,37 @@ class ArticleReport:
 
     @property
     def flagged(self) -> list[Statement]:
-        return [s for s in self.statements if s.status in FLAGGED]
+        """Contradicted, contested, unsupported, weak (a split statement by its worst part), then in text order."""
+        return sorted((s for s in self.statements if s.flagged), key=lambda s: (s.worst_flag, s.number))
 
     @property
     def unanchored(self) -> list[Statement]:
         return [s for s in self.statements if not s.anchored]
 
 
-def statements(
-    claims: Iterable[Claim], link_rows: Iterable[tuple], shown: Iterable[Evidence] = (), include_drafts: bool = False
-) -> list[Statement]:
-    """The one path from claims to statuses: each claim assessed from its links' plain values (`link_rows`,
-    as `Evidence.objects.link_values()` reads them), with the link objects `shown` beside it (all of them,
-    its strongest few, or none for a summary)."""
-    links = links_by_claim(link_rows)
-    evidence: dict[int, list[Evidence]] = {}
-    for link in shown:
-        evidence.setdefault(link.claim_id, []).append(link)
-    return [
-        Statement(
-            claim,
-            assessment_of(claim, links.get(claim.pk, []), include_drafts),
-            evidence.get(claim.pk, []),
-            len(links.get(claim.pk, [])),
-        )
-        for claim in claims
+def reasons_of(statement: Statement) -> list[str]:
+    """A statement's reasons, then each part's, prefixed with the part's number."""
+    parts = [
+        f"Part {p.number} ({p.status.label}): {reason}" for p in statement.parts for reason in p.assessment.reasons
     ]
+    return [*statement.assessment.reasons, *parts]
 
 
-def statements_of(claims: Iterable[Claim], include_drafts: bool = False) -> list[Statement]:
-    """Statements of claims read with all their links (`Claim.objects.for_review()`), every link shown."""
-    claims = list(claims)
-    evidence = [link for claim in claims for link in claim.evidence.all()]
-    return statements(claims, map(link_values_of, evidence), evidence, include_drafts)
+def assess_claim(claim: Claim, include_drafts: bool = False) -> Assessment:
+    """The status of one claim read with its links (`Claim.objects.for_review()`)."""
+    return statements_of([claim], include_drafts)[0].assessment
 
 
-def link_values_of(evidence: Evidence) -> tuple:
-    """An evidence object's values in the order of `querysets.LINK_FIELDS`."""
-    source = evidence.source
-    return (
-        evidence.claim_id,
-        evidence.curation_status,
-        evidence.stance,
-        source.study_design,
-        source.population,
-        source.sample_size,
-        source.retraction_status,
-    )
-
-
-def links_by_claim(link_rows: Iterable[tuple]) -> dict[int, list[tuple[str, Link]]]:
-    """The one place stored links become what the support rules see: rows of `querysets.LINK_FIELDS` in,
-    each claim's links (with their curation status) out. One loop, no call per link: the review page reads
-    25,000 of them."""
-    links: dict[int, list[tuple[str, Link]]] = {}
-    for claim_id, curation, stance, design, population, sample_size, retraction in link_rows:
-        link = Link(stance, design, population, sample_size, retraction == RetractionStatus.RETRACTED)
-        links.setdefault(claim_id, []).append((curation, link))
-    return links
-
-
-def assessment_of(claim: Claim, links: list[tuple[str, Link]], include_drafts: bool = False) -> Assessment:
-    """The claim's status from its links, each with its curation status. Only reviewed links count unless
-    include_drafts: a link a curator has not checked yet cannot support or flag anything."""
+def assessment_of(
+    claim: Claim | StatementPart,
+    links: list[tuple[str, Link]],
+    include_drafts: bool = False,
+    grading: Grading | None = None,
+) -> Assessment:
+    """The claim's (or part's) status from its links, each with its curation status. Only reviewed links
+    count unless include_drafts: a link a curator has not checked yet cannot support or flag anything."""
     counted = [link for curation, link in links if include_drafts or curation == CurationStatus.REVIEWED]
-    assessment = assess(claim.category, claim.checkworthy, counted, claim.curator_note)
+    assessment = assess(claim.category, claim.checkworthy, counted, claim.curator_note, grading or Grading())
     drafts = len(links) - len(counted)
     if drafts and claim.checkworthy:
         note = f"{count(drafts, 'draft evidence link')} not counted until reviewed."
@@ -124,9 +136,96 @@ def assessment_of(claim: Claim, links: list[tuple[str, Link]], include_drafts: b
     return assessment
 
 
-def assess_claim(claim: Claim, include_drafts: bool = False) -> Assessment:
-    """The status of one claim read with its links (`Claim.objects.for_review()`)."""
-    return statements_of([claim], include_drafts)[0].assessment
+def link_values_of(evidence: Evidence) -> tuple:
+    """An evidence object's values in the order of `querysets.LINK_FIELDS`."""
+    source = evidence.source
+    return (
+        evidence.claim_id,
+        evidence.part_id,
+        evidence.curation_status,
+        evidence.stance,
+        source.pk,
+        source.key,
+        source.study_design,
+        source.population,
+        source.sample_size,
+        source.sample_size_unit,
+        source.retraction_status,
+    )
+
+
+def links_by_claim(rows: Iterable[tuple], grading: ClaimsGrading) -> dict[tuple[int, int | None], list]:
+    """The one place stored links become what the rules see: rows of `querysets.LINK_FIELDS` in, the links
+    of each (claim, part) out, each with its curation status and what GRADE reads of its source. One loop,
+    no call per link: the review page reads 25,000 of them."""
+    links: dict[tuple[int, int | None], list[tuple[str, Link]]] = {}
+    compounds, appraisals = grading.compounds_of_source, grading.appraisal_of_source
+    for claim_id, part_id, curation, stance, source_id, key, design, population, n, unit, retraction in rows:
+        appraisal = appraisals.get(source_id, NOT_ASSESSED)
+        link = Link(
+            stance,
+            design,
+            population,
+            n,
+            retraction == RetractionStatus.RETRACTED,
+            key,
+            unit,
+            compounds.get(source_id, frozenset()),
+            appraisal.risk_of_bias,
+            appraisal.industry,
+        )
+        links.setdefault((claim_id, part_id), []).append((curation, link))
+    return links
+
+
+def statements(
+    claims: Iterable[Claim], rows: Iterable[tuple], shown: Iterable[Evidence] = (), include_drafts: bool = False
+) -> list[Statement]:
+    """The one path from claims to statuses: each claim (or each of its parts) assessed from its links'
+    plain values (`rows`, as `Evidence.objects.link_values()` reads them), with the link objects `shown`
+    beside it (all of them, its strongest few, or none for a summary)."""
+    claims = list(claims)
+    grading = read_grading(claim.pk for claim in claims)
+    links = links_by_claim(rows, grading)
+    evidence: dict[tuple[int, int | None], list[Evidence]] = {}
+    for link in shown:
+        evidence.setdefault((link.claim_id, link.part_id), []).append(link)
+    return [_statement(claim, links, evidence, grading, include_drafts) for claim in claims]
+
+
+def _statement(claim: Claim, links: dict, evidence: dict, grading: ClaimsGrading, include_drafts: bool) -> Statement:
+    number = getattr(claim, "number", 0)
+    of_claim = links.get((claim.pk, None), [])
+    total = sum(len(found) for (claim_id, _), found in links.items() if claim_id == claim.pk)
+    parts = grading.parts_of_claim.get(claim.pk)
+    if not parts:
+        assessment = assessment_of(claim, of_claim, include_drafts, grading.grading(claim.pk))
+        return Statement(claim, assessment, evidence.get((claim.pk, None), []), total, number)
+    compounds = grading.grading(claim.pk).compounds
+    assessed = tuple(
+        PartStatement(
+            part,
+            f"{number}.{part.position}",
+            assessment_of(part, links.get((claim.pk, part.pk), []), include_drafts, Grading(compounds)),
+            evidence.get((claim.pk, part.pk), []),
+        )
+        for part in parts
+    )
+    whole = overall([p.status for p in assessed])
+    reasons = [f"Split into {count(len(parts), 'part')}: {whole.label}."]
+    if of_claim:
+        reasons.append(
+            f"{count(len(of_claim), 'link')} on the statement as a whole, not counted: assign each to a part."
+        )
+    assessment = Assessment(Status(whole.status), None, tuple(reasons))
+    return Statement(claim, assessment, evidence.get((claim.pk, None), []), total, number, assessed, whole)
+
+
+def statements_of(claims: Iterable[Claim], include_drafts: bool = False) -> list[Statement]:
+    """Statements of claims read with all their links (`Claim.objects.for_review()`), every link shown."""
+    claims = list(claims)
+    shown = [link for claim in claims for link in claim.evidence.all()]
+    return statements(claims, map(link_values_of, shown), shown, include_drafts)
 
 
 def build_report(article: Article, claims: Iterable[Claim], include_drafts: bool = False) -> ArticleReport:
@@ -190,32 +289,77 @@ def report_as_dict(report: ArticleReport) -> dict:
             "accessed": article.accessed.isoformat() if article.accessed else None,
         },
         "summary": report.summary,
+        "summary_by_part": report.part_summary,
         "statements": [_statement_dict(s) for s in report.statements],
     }
 
 
 def _statement_dict(statement: Statement) -> dict:
     claim = statement.claim
-    return {
+    result = {
+        "number": statement.number,
         "claim_id": claim.pk,
         "start": claim.start,
         "end": claim.end,
         "text": claim.text,
         "category": claim.category,
         "status": statement.status.value,
-        "certainty": statement.assessment.certainty,
+        **({"status_label": statement.status_label} if statement.parts else {}),
+        **_grading_dict(statement.assessment),
         "reasons": list(statement.assessment.reasons),
-        "evidence": [
+        "evidence": [_evidence_dict(e) for e in statement.evidence],
+    }
+    if statement.parts:
+        result["parts"] = [
             {
-                "source_key": e.source.key,
-                "doi": e.source.doi,
-                "pmid": e.source.pmid,
-                "design": e.source.study_design,
-                "stance": e.stance,
-                "finding": e.finding,
+                "number": part.number,
+                "kind": part.part.kind,
+                "start": part.part.start,
+                "end": part.part.end,
+                "text": part.part.text,
+                "category": part.part.category,
+                "checkworthy": part.part.checkworthy,
+                "status": part.status.value,
+                **_grading_dict(part.assessment),
+                "reasons": list(part.assessment.reasons),
+                "evidence": [_evidence_dict(e) for e in part.evidence],
             }
-            for e in statement.evidence
-        ],
+            for part in statement.parts
+        ]
+    return result
+
+
+def _grading_dict(assessment: Assessment) -> dict:
+    """Certainty, its GRADE symbols and the five domains, each computed and (where a curator did) overridden."""
+    rating = assessment.rating
+    return {
+        "certainty": assessment.certainty,
+        "certainty_symbols": rating.symbols if rating else None,
+        "domains": {
+            domain.domain.value: {
+                "judgment": domain.judgment.value,
+                "reason": domain.reason,
+                "computed": domain.computed.value,
+                "override": {"judgment": domain.override.judgment.value, "reason": domain.override.reason}
+                if domain.override
+                else None,
+            }
+            for domain in rating.domains
+        }
+        if rating
+        else None,
+    }
+
+
+def _evidence_dict(evidence: Evidence) -> dict:
+    source = evidence.source
+    return {
+        "source_key": source.key,
+        "doi": source.doi,
+        "pmid": source.pmid,
+        "design": source.study_design,
+        "stance": evidence.stance,
+        "finding": evidence.finding,
     }
 
 
@@ -223,25 +367,40 @@ def report_as_json(report: ArticleReport) -> str:
     return json.dumps(report_as_dict(report), indent=2, ensure_ascii=False) + "\n"
 
 
-CSV_HEADER = ["claim_id", "start", "end", "text", "category", "status", "certainty", "reasons", "sources"]
+CSV_HEADER = [
+    "number",
+    "claim_id",
+    "start",
+    "end",
+    "text",
+    "category",
+    "status",
+    "certainty",
+    "reasons",
+    "sources",
+]
 
 
 def report_as_csv(report: ArticleReport) -> str:
-    rows = (
-        [
-            s.claim.pk,
-            s.claim.start,
-            s.claim.end,
-            s.claim.text,
-            s.claim.category,
-            s.status.value,
-            s.assessment.certainty or "",
-            " ".join(s.assessment.reasons),
-            "; ".join(f"{e.source.key} ({e.stance})" for e in s.evidence),
+    """One row per statement and, after a split statement, one per part (numbered 28.1, 28.2 …)."""
+    rows = []
+    for s in report.statements:
+        claim = s.claim
+        rows.append(
+            [s.number, claim.pk, claim.start, claim.end, claim.text, claim.category, s.status_label]
+            + _csv_assessment(s.assessment, s.evidence)
+        )
+        rows += [
+            [p.number, claim.pk, p.part.start, p.part.end, p.part.text, p.part.category, p.status.value]
+            + _csv_assessment(p.assessment, p.evidence)
+            for p in s.parts
         ]
-        for s in report.statements
-    )
     return csv_text(CSV_HEADER, rows)
+
+
+def _csv_assessment(assessment: Assessment, evidence: list[Evidence]) -> list[str]:
+    sources = "; ".join(f"{e.source.key} ({e.stance})" for e in evidence)
+    return [assessment.certainty or "", " ".join(assessment.reasons), sources]
 
 
 def report_as_markdown(report: ArticleReport) -> str:
@@ -252,7 +411,7 @@ def report_as_markdown(report: ArticleReport) -> str:
     lines += ["| statements | checkworthy | " + " | ".join(status.label for status in Status) + " |"]
     lines += ["|" + "---|" * (2 + len(Status))]
     lines += ["| " + " | ".join(str(report.summary[key]) for key in ["statements", "checkworthy", *Status]) + " |", ""]
-    lines += ["## Flagged statements", ""]
+    lines += ["## Flagged statements", "", "Worst first: contradicted, contested, unsupported, then weak.", ""]
     lines += [line for s in report.flagged for line in _markdown_statement(s)] or ["None.", ""]
     lines += ["## All statements", ""]
     lines += [line for s in report.statements for line in _markdown_statement(s)]
@@ -260,11 +419,20 @@ def report_as_markdown(report: ArticleReport) -> str:
 
 
 def _markdown_statement(statement: Statement) -> list[str]:
-    certainty = f", certainty {statement.assessment.certainty}" if statement.assessment.certainty else ""
-    lines = [f"- **{statement.status.label}**{certainty}: {markdown_escape(statement.claim.text)}"]
-    lines += [f"  - {markdown_escape(reason)}" for reason in statement.assessment.reasons]
+    heading = f"- **{statement.number}. {statement.status_label}**"
+    lines = _markdown_assessment(heading, statement.claim.text, statement.assessment, statement.evidence)
+    for part in statement.parts:
+        heading = f"- **Part {part.number}: {part.status.label}**"
+        lines += ["  " + line for line in _markdown_assessment(heading, part.part.text, part.assessment, part.evidence)]
+    return lines + [""]
+
+
+def _markdown_assessment(heading: str, text: str, assessment: Assessment, evidence: list[Evidence]) -> list[str]:
+    certainty = f", certainty {assessment.certainty}" if assessment.certainty else ""
+    lines = [f"{heading}{certainty}: {markdown_escape(text)}"]
+    lines += [f"  - {markdown_escape(reason)}" for reason in assessment.reasons]
     lines += [
         f"  - {markdown_escape(e.source.key)} ({e.get_stance_display()}): {markdown_escape(e.finding)}"
-        for e in statement.evidence
+        for e in evidence
     ]
-    return lines + [""]
+    return lines

@@ -1,15 +1,18 @@
 """Claim support: evidence links in, status + certainty + reasons out.
 
 Pure functions over plain data, no database and no HTTP: the decision table in docs/flagging.md is
-this module, row for row. Nothing here knows any particular claim.
+this module, row for row, and the certainty is GRADE's, rated by evidence/grade.py from the studies that
+decide the status. Nothing here knows any particular claim.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .grade import CERTAINTY, Domain, Override, Rating, Study, Upgrade, rate
 from .vocabularies import SUPPORTING_STANCES, Population, Stance
 from .vocabularies import ClaimCategory as Category
 from .vocabularies import StudyDesign as Design
@@ -23,6 +26,8 @@ class Status(StrEnum):
     CONTRADICTED = "contradicted"
     UNSUPPORTED = "unsupported"
     NOT_CHECKABLE = "not_checkable"
+    # A statement split into parts whose statuses differ (evidence/parts.py); the rules never give it.
+    MIXED = "mixed"
 
     @property
     def label(self) -> str:
@@ -30,7 +35,7 @@ class Status(StrEnum):
 
 
 FLAGGED = (Status.UNSUPPORTED, Status.CONTRADICTED, Status.CONTESTED, Status.WEAK)
-CERTAINTY = ("very low", "low", "moderate", "high")
+
 
 # Where certainty starts for a design (GRADE-inspired: trials and their syntheses high, observational
 # designs lower, case reports, narrative reviews and in vitro work very low).
@@ -120,6 +125,25 @@ class Link:
     population: str = ""
     sample_size: int | None = None
     retracted: bool = False
+    # What GRADE reads besides: the source's key (named in reasons), what its n counts, the compounds it
+    # studied, its risk-of-bias judgment ("" not assessed) and declared industry involvement (None: not recorded).
+    key: str = ""
+    sample_size_unit: str = ""
+    compounds: frozenset[str] = frozenset()
+    risk_of_bias: str = ""
+    industry: bool | None = None
+
+
+@dataclass(frozen=True)
+class Grading:
+    """What GRADE reads of the claim itself: the compounds it names, a curator's overrides and upgrades."""
+
+    compounds: frozenset[str] = frozenset()
+    overrides: Mapping[Domain, Override] = field(default_factory=dict)
+    upgrades: tuple[Upgrade, ...] = ()
+
+
+UNGRADED = Grading()
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,15 @@ class Assessment:
     status: Status
     certainty: str | None
     reasons: tuple[str, ...]
+    rating: Rating | None = None  # GRADE's, for every status that has a deciding side
+    deciding: tuple[Study, ...] = ()  # the studies that decide the status, as GRADE rated them
+    opposing: tuple[Study, ...] = ()  # the counted studies of the other side
+
+    @property
+    def narrative(self) -> tuple[str, ...]:
+        """The reasons without the per-domain lines, for pages that list the five domains beside them."""
+        footnotes = {domain.footnote for domain in self.rating.domains} if self.rating else set()
+        return tuple(reason for reason in self.reasons if reason not in footnotes)
 
 
 @dataclass(frozen=True)
@@ -145,18 +178,47 @@ class _Weighed:
         return max(0, self.level - (not self.direct) - (not self.full))
 
 
-def assess(category: str, checkworthy: bool, links: list[Link], note: str = "") -> Assessment:
+def assess(
+    category: str, checkworthy: bool, links: list[Link], note: str = "", grading: Grading = UNGRADED
+) -> Assessment:
     if not checkworthy:
         return Assessment(Status.NOT_CHECKABLE, None, ("Marked not checkworthy: no evidence can check it.",))
-    counted = [weigh(category, link) for link in links if not link.retracted]
+    # By citation key: the reasons name studies in the same order whatever order the links were read in.
+    counted = [weigh(category, link) for link in sorted(links, key=lambda link: link.key) if not link.retracted]
     supports = [w for w in counted if w.link.stance in SUPPORTING_STANCES]
     contradicts = [w for w in counted if w.link.stance == Stance.CONTRADICTS]
     status, rationale = _status(category, supports, contradicts)
-    certainty, certainty_reason = _certainty(status, supports, contradicts)
     reasons = [_tally(supports, contradicts), rationale]
-    reasons += [certainty_reason] if certainty_reason else []
+    if status is Status.UNSUPPORTED:
+        return Assessment(status, None, tuple(reasons + _side_notes(links, note)))
+    deciding, opposing = (contradicts, supports) if status is Status.CONTRADICTED else (supports, contradicts)
+    deciding, opposing = tuple(map(_study, deciding)), tuple(map(_study, opposing))
+    rating = rate(
+        category, category in ABOUT_PEOPLE, deciding, opposing, grading.compounds, grading.overrides, grading.upgrades
+    )
+    reasons += [
+        rating.reason,
+        *(domain.footnote for domain in rating.domains if domain.judgment.steps or domain.override),
+    ]
     reasons += _side_notes(links, note)
-    return Assessment(status, certainty, tuple(reasons))
+    return Assessment(status, rating.certainty, tuple(reasons), rating, deciding, opposing)
+
+
+def _study(weighed: _Weighed) -> Study:
+    """A counted link as GRADE sees it: its design's directness for the claim is this module's judgment."""
+    link = weighed.link
+    return Study(
+        link.key or _name(link.design),
+        link.stance,
+        link.design,
+        link.population,
+        link.sample_size,
+        link.sample_size_unit,
+        weighed.direct,
+        link.compounds,
+        link.risk_of_bias,
+        link.industry,
+    )
 
 
 def weigh(category: str, link: Link) -> _Weighed:
@@ -185,25 +247,15 @@ def _status(category: str, supports: list[_Weighed], contradicts: list[_Weighed]
         weaker = " and every contradiction is weaker" if contradicts else ""
         return Status.SUPPORTED, f"Direct support from {designs}{weaker}."
     if any(w.direct for w in supports):
+        indirect_full = [w.link for w in supports if w.full]
+        if indirect_full:
+            return Status.WEAK, (
+                f"No source supports it both fully and directly: the full support, from {_phrase(indirect_full)}, "
+                "is indirect, and the direct support only partial."
+            )
         return Status.WEAK, "Only partial support: no source fully supports what the claim says."
     kind = "a claim about people" if category in ABOUT_PEOPLE else f"a {Category(category).label} claim"
     return Status.WEAK, f"Only indirect support for {kind}: {_phrase(w.link for w in supports)}."
-
-
-def _certainty(status: Status, supports: list[_Weighed], contradicts: list[_Weighed]) -> tuple[str | None, str]:
-    """GRADE-inspired: the strongest single link of the deciding side, one step down for contradiction."""
-    if status is Status.UNSUPPORTED:
-        return None, ""
-    basis = contradicts if status is Status.CONTRADICTED else supports
-    best = max(basis, key=lambda w: (w.strength, w.level))
-    steps = [f"best evidence {_name(best.link.design)} ({CERTAINTY[best.level]})"]
-    steps += [] if best.direct else ["down one for indirectness"]
-    steps += [] if best.full else ["down one for partial support"]
-    level = best.strength
-    if status is not Status.CONTRADICTED and contradicts:
-        level, steps = level - 1, steps + ["down one for contradiction"]
-    certainty = CERTAINTY[max(0, level)]
-    return certainty, f"Certainty {certainty}: {', '.join(steps)}."
 
 
 def _tally(supports: list[_Weighed], contradicts: list[_Weighed]) -> str:

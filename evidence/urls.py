@@ -10,6 +10,12 @@ public_pages = (
         path("", views.home, name="home"),
         path("articles/<slug:slug>/", views.article_review, name="article"),
         path("articles/<slug:slug>/report.<str:fmt>", views.article_report, name="article-report"),
+        path("articles/<slug:slug>/findings/", views.article_findings, name="article-findings"),
+        path(
+            "articles/<slug:slug>/findings.<str:fmt>",
+            views.article_findings_download,
+            name="article-findings-download",
+        ),
         path("articles/<slug:slug>/sources.<str:fmt>", views.article_sources_export, name="article-sources-export"),
         path("sources/", views.source_list, name="sources"),
         path("sources/export.<str:fmt>", views.source_list_export, name="sources-export"),

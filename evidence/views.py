@@ -10,15 +10,16 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
-from . import filters, overviews, reports
+from . import filters, findings, overviews, reports
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLE_NAMES
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .support import Status, summarise
-from .vocabularies import Stance
+from .vocabularies import ReportGroup, Stance
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LATEST_SOURCES = 8
 HOME_ARTICLES = 5
 MAP_STATEMENTS = 60  # columns of the evidence map; more is not a picture any more
@@ -54,7 +55,7 @@ def article_reports(
     each statement's `shown` strongest links as objects (none: a summary). Two or three queries for any
     number of articles and statements."""
     links = Evidence.objects.of_articles(articles)
-    claims = Claim.objects.of_articles(articles).in_text_order()
+    claims = Claim.objects.of_articles(articles).with_numbers().in_text_order()
     strongest = links.strongest_of_each_claim(shown) if shown else ()
     statements = reports.statements(claims, links.link_values(), strongest, include_drafts)
     return reports.reports_by_article(articles, statements)
@@ -102,10 +103,43 @@ def article_report(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 
 @require_safe
+def article_findings(request: HttpRequest, slug: str) -> HttpResponse:
+    report = article_report_for(request, slug)
+    context = {
+        "article": report.article,
+        "rows": findings.lettered(findings.rows_of(report.statements)),
+        "formats": FINDINGS_FORMATS,
+    }
+    return render(request, "evidence/article_findings.html", context)
+
+
+FINDINGS_FORMATS = {"csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8", "docx": DOCX}
+
+
+@require_safe
+def article_findings_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    if fmt not in FINDINGS_FORMATS:
+        raise Http404(f"No Summary of Findings format {fmt!r}: use csv, md or docx.")
+    report = article_report_for(request, slug)
+    rows, title = findings.rows_of(report.statements), report.article.title
+    if fmt == "docx":
+        flagged = [
+            (f"Statement {s.number} · {s.status_label}", s.claim.text, reports.reasons_of(s)) for s in report.flagged
+        ]
+        content = findings.findings_as_docx(title, rows, flagged)
+    else:
+        content = findings.findings_as_csv(rows) if fmt == "csv" else findings.findings_as_markdown(title, rows)
+    response = HttpResponse(content, content_type=FINDINGS_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{slug}-summary-of-findings.{fmt}"'
+    return response
+
+
+@require_safe
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
-    source = get_object_or_404(Source.objects.public().with_authors().prefetch_related("compounds"), key=key)
+    sources = Source.objects.public().with_authors().prefetch_related("compounds").select_related("risk_of_bias")
+    source = get_object_or_404(sources, key=key)
     # Each linked claim comes with all its evidence, so its status can be shown beside this source's stance.
-    evidence = (
+    evidence = list(
         source.evidence.select_related("claim__article")
         .prefetch_related(Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source")))
         .order_by("claim__article__title", "claim__start", "claim__pk")
@@ -114,7 +148,8 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     context = {
         "source": source,
         "cite_as": [(STYLE_NAMES[style], format_references([record], style, "html")[0]) for style in STYLE_NAMES],
-        "links": [(link, reports.assess_claim(link.claim)) for link in evidence],
+        "links": list(zip(evidence, reports.statements_of(link.claim for link in evidence), strict=True)),
+        "appraisal": getattr(source, "risk_of_bias", None),
         "harms": source.adverse_effect_reports.select_related("effect", "compound").order_by("effect__term"),
     }
     return render(request, "evidence/source_detail.html", context)
@@ -202,16 +237,26 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def adverse_effects(request: HttpRequest) -> HttpResponse:
+    group = request.GET.get("reported_in", ReportGroup.HUMANS)
+    error = "" if group in ReportGroup.values else f"There is no group called “{group}”: human reports are shown."
+    group = group if not error else ReportGroup.HUMANS
     compounds = dict(Compound.objects.values_list("slug", "name"))
+    reports = AdverseEffectReport.objects.in_group(group)
     matrix = overviews.harm_matrix(
-        AdverseEffectReport.objects.by_organ_class_and_compound(),
-        AdverseEffectReport.objects.effect_terms(),
-        reverse("evidence:sources"),
+        reports.by_organ_class_and_compound(), reports.effect_terms(), reverse("evidence:sources"), group
     )
     # Only the compounds some report names get a column.
     columns = {slug: name for slug, name in compounds.items() if any(slug in row.cells for row in matrix)}
-    context = {"matrix": matrix, "columns": columns, "chart": overviews.harm_chart(matrix, columns)}
-    return render(request, "evidence/adverse_effects.html", context)
+    counts = AdverseEffectReport.objects.group_counts()
+    context = {
+        "matrix": matrix,
+        "columns": columns,
+        "chart": overviews.harm_chart(matrix, columns),
+        "group": ReportGroup(group),
+        "groups": [(choice, counts[choice.value]) for choice in ReportGroup],
+        "error": error,
+    }
+    return render(request, "evidence/adverse_effects.html", context, status=400 if error else 200)
 
 
 @require_safe

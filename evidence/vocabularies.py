@@ -163,3 +163,62 @@ SYSTEM_ORGAN_CLASSES = (
     "Vascular disorders",
 )
 SYSTEM_ORGAN_CLASS_CHOICES = [(name, name) for name in SYSTEM_ORGAN_CLASSES]
+
+
+class RiskOfBiasTool(models.TextChoices):
+    # The Cochrane tools by design: RoB 2 for randomised trials, ROBINS-I or Newcastle–Ottawa for
+    # observational studies, SYRCLE's tool for animal studies; a review is appraised with AMSTAR-2,
+    # which rates the review, not a study's risk of bias ("not applicable").
+    NOT_ASSESSED = "not-assessed", "not assessed"
+    ROB_2 = "rob-2", "RoB 2 (randomised trials)"
+    ROBINS_I = "robins-i", "ROBINS-I (non-randomised studies)"
+    NEWCASTLE_OTTAWA = "newcastle-ottawa", "Newcastle–Ottawa scale (observational studies)"
+    SYRCLE = "syrcle", "SYRCLE (animal studies)"
+    NOT_APPLICABLE = "not-applicable", "not applicable (a review: AMSTAR-2 rates the review itself)"
+
+
+class RiskOfBiasJudgment(models.TextChoices):
+    LOW = "low", "low"
+    SOME_CONCERNS = "some-concerns", "some concerns"
+    HIGH = "high", "high"
+    CRITICAL = "critical", "critical"
+
+
+class IndustryInvolvement(models.TextChoices):
+    NOT_RECORDED = "not-recorded", "not recorded"
+    NONE_DECLARED = "none-declared", "none declared"
+    DECLARED = "declared", "industry funding or conflicts declared"
+
+
+class GradeJudgment(models.TextChoices):
+    # The judgments of a GRADE domain; the same words as evidence.grade.Judgment.
+    NOT_SERIOUS = "not serious", "not serious"
+    SERIOUS = "serious", "serious"
+    VERY_SERIOUS = "very serious", "very serious"
+
+
+class GradeDomain(models.TextChoices):
+    RISK_OF_BIAS = "risk_of_bias", "risk of bias"
+    INCONSISTENCY = "inconsistency", "inconsistency"
+    INDIRECTNESS = "indirectness", "indirectness"
+    IMPRECISION = "imprecision", "imprecision"
+    PUBLICATION_BIAS = "publication_bias", "publication bias"
+
+
+class UpgradeKind(models.TextChoices):
+    # GRADE's reasons to rate observational evidence up that a curator can see in a paper.
+    LARGE_EFFECT = "large-effect", "large effect"
+    VERY_LARGE_EFFECT = "very-large-effect", "very large effect"
+    DOSE_RESPONSE = "dose-response", "dose–response gradient"
+
+
+class PartKind(models.TextChoices):
+    SPAN = "span", "span of the statement"
+    PREMISE = "premise", "implied premise (paraphrase)"
+
+
+class ReportGroup(models.TextChoices):
+    # The adverse-effects overview shows reports in people apart from animal and in vitro toxicity: an LD50
+    # in rats is not a case of human poisoning.
+    HUMANS = "humans", "human reports"
+    ANIMALS = "animals", "animal and in vitro toxicity"

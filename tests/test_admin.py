@@ -104,6 +104,7 @@ def test_a_curator_adds_a_source_with_ordered_authors_and_gets_a_generated_key(c
         "authorships-0-position": "1",
         "authorships-1-author": str(sames.pk),
         "authorships-1-position": "2",
+        **management_form("risk_of_bias"),
         **management_form("adverse_effect_reports"),
         **management_form("evidence"),
     }
@@ -134,6 +135,7 @@ def test_a_bad_doi_or_key_is_refused_with_a_message_and_nothing_saved(curator, k
         "retraction_status": "none",
         "curation_status": "draft",
         **management_form("authorships"),
+        **management_form("risk_of_bias"),
         **management_form("adverse_effect_reports"),
         **management_form("evidence"),
     }
@@ -156,6 +158,9 @@ def test_a_curator_adds_a_claim_with_evidence_and_the_span_is_found(curator, cur
         "category": "traditional-use",
         "checkworthy": "on",
         **management_form("evidence", total=1),
+        **management_form("parts"),
+        **management_form("grade_overrides"),
+        **management_form("grade_upgrades"),
         "evidence-0-source": str(source.pk),
         "evidence-0-stance": "mentions",
         "evidence-0-finding": "Test link.",

@@ -39,8 +39,8 @@ def grow_the_evidence_base(number=40):
 
 def test_home_shows_holdings_article_flags_latest_sources_and_a_search_box(reader, django_assert_max_num_queries):
     # 3 totals, compounds, designs, years, the newest articles, their claims and evidence, how many more
-    # articles, latest sources and their authors.
-    with django_assert_max_num_queries(12):
+    # articles, latest sources and their authors; the five GRADE reads (evidence/grading.py).
+    with django_assert_max_num_queries(17):
         response = reader.get(reverse("evidence:home"))
     page, text = response.content.decode(), text_of(response)
     assert 'action="/sources/"' in page and 'name="q"' in page
@@ -65,7 +65,9 @@ def test_home_queries_do_not_grow_with_articles_and_claims(reader):
 def test_a_source_page_shows_the_statements_it_bears_on_with_their_status_and_its_adverse_effects(
     reader, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(6):
+    # The GRADE reads (evidence/grading.py): sources' compounds and appraisals, claims' compounds,
+    # overrides, upgrades, parts.
+    with django_assert_max_num_queries(11):
         response = reader.get(reverse("evidence:source", args=["Smith2022JAM"]))
     text = text_of(response)
     assert "Statements it bears on (" in text
@@ -102,7 +104,9 @@ def listed_claims(response):
 
 
 def test_the_statement_list_shows_every_statement_with_its_status(reader, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
+    # The GRADE reads (evidence/grading.py): sources' compounds and appraisals, claims' compounds,
+    # overrides, upgrades, parts.
+    with django_assert_max_num_queries(11):
         response = reader.get(reverse("evidence:claims"))
     assert response.status_code == 200
     assert len(listed_claims(response)) == 37
@@ -145,7 +149,9 @@ def test_the_statement_list_queries_do_not_grow(reader):
 
 def test_a_statement_page_shows_status_reasons_evidence_by_stance_and_its_place(reader, django_assert_max_num_queries):
     claim = Claim.objects.get(text__startswith=CONTRADICTED)
-    with django_assert_max_num_queries(4):
+    # The GRADE reads (evidence/grading.py): sources' compounds and appraisals, claims' compounds,
+    # overrides, upgrades, parts.
+    with django_assert_max_num_queries(9):
         response = reader.get(claim.get_absolute_url())
     page, text = response.content.decode(), text_of(response)
     assert "Status: ✖ contradicted" in text
@@ -169,19 +175,38 @@ def test_a_statement_without_evidence_or_span_says_so(reader):
 
 
 def test_the_adverse_effects_page_draws_the_matrix_and_the_chart(reader, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    # compounds, the cells, the effect terms, the reports in each group
+    with django_assert_max_num_queries(4):
         response = reader.get(reverse("evidence:adverse-effects"))
     page, text = response.content.decode(), text_of(response)
     assert '<svg role="img" aria-labelledby="chart-title chart-desc"' in page
     assert page.count('<rect class="chart__bar chart__bar--') >= 10
     assert "Hepatobiliary disorders liver injury, liver toxicity" in text
     assert "4 sources 11 cases" in text
+    assert "System organ class (MedDRA)" in page and "Number of sources reporting" in page
 
 
-def test_each_adverse_effect_cell_links_to_exactly_its_sources(reader):
-    page = reader.get(reverse("evidence:adverse-effects")).content.decode()
+def test_animal_and_in_vitro_toxicity_is_shown_apart_from_human_reports(reader):
+    human = text_of(reader.get(reverse("evidence:adverse-effects")))
+    assert "Human reports (31)" in human and "Animal and in vitro toxicity (4)" in human
+    assert "acute lethality (LD50)" not in human and "abuse liability (self-administration)" not in human
+    assert "respiratory depression" not in human
+    animal = text_of(reader.get(reverse("evidence:adverse-effects"), {"reported_in": "animals"}))
+    assert "acute lethality (LD50)" in animal and "respiratory depression" in animal
+    assert "seizure" not in animal
+
+
+def test_an_unknown_report_group_is_a_clear_400(reader):
+    response = reader.get(reverse("evidence:adverse-effects"), {"reported_in": "<plants>"})
+    assert response.status_code == 400
+    assert "There is no group called “<plants>”: human reports are shown." in text_of(response)
+
+
+@pytest.mark.parametrize("group", ["humans", "animals"])
+def test_each_adverse_effect_cell_links_to_exactly_its_sources(reader, group):
+    page = reader.get(reverse("evidence:adverse-effects"), {"reported_in": group}).content.decode()
     cells = re.findall(r'<td><a href="(/sources/\?organ_class=[^"]+)">(\d+) sources?</a>', page)
-    assert len(cells) >= 10
+    assert len(cells) >= (9 if group == "humans" else 3)
     for href, count in cells:
         listed = reader.get(unescape(href)).content.decode()
         assert re.search(rf'id="results-heading">{count} sources?', listed), href
@@ -195,7 +220,9 @@ def test_the_adverse_effects_page_queries_do_not_grow(reader):
 
 def test_an_empty_adverse_effects_page_says_so(reader):
     AdverseEffectReport.objects.all().delete()
-    assert "No adverse effect has been recorded yet." in text_of(reader.get(reverse("evidence:adverse-effects")))
+    assert "No adverse effect has been recorded in human reports yet." in text_of(
+        reader.get(reverse("evidence:adverse-effects"))
+    )
 
 
 # --- evidence map -----------------------------------------------------------------------------------
@@ -204,7 +231,9 @@ def test_an_empty_adverse_effects_page_says_so(reader):
 def test_the_evidence_map_has_a_column_per_checkworthy_statement_and_a_row_per_linked_source(
     reader, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(5):
+    # The GRADE reads (evidence/grading.py): sources' compounds and appraisals, claims' compounds,
+    # overrides, upgrades, parts.
+    with django_assert_max_num_queries(10):
         response = reader.get(reverse("evidence:evidence-map"))
     page = response.content.decode()
     assert page.count('class="evidence-map__statement"') == 22

@@ -25,14 +25,20 @@ def report_url(fmt, slug=SEED):
 
 
 def test_the_review_page_shows_summary_flags_and_every_statement(reader, django_assert_max_num_queries):
-    # article, claims, their links as values, the strongest links with their sources: nothing per statement.
-    with django_assert_max_num_queries(4):
+    # article, claims (numbered), their links as values, the strongest links with their sources; for GRADE
+    # the linked sources' compounds and appraisals, the claims' compounds, overrides, upgrades and parts:
+    # nothing per statement.
+    with django_assert_max_num_queries(9):
         response = reader.get(review_url())
     page = response.content.decode()
     assert response.status_code == 200
     assert "Flagged statements (13)" in page
     assert page.count('class="stmt stmt--') == 37
-    assert page.count('<article class="statement') == 37
+    assert page.count('<details class="stmt-block') == 37
+    assert '<span class="stmt-block__number">28</span>' in page
+    # Worst first: the one contradicted statement heads the flagged list.
+    flagged = page[page.index('<ol class="flagged">') :]
+    assert flagged.index("Statement 28</a>") < flagged.index("Statement 2</a>")
     assert 'class="badge badge--contradicted"><span aria-hidden="true">✖</span> contradicted</span>' in page
 
 
@@ -63,7 +69,7 @@ def test_the_json_report_has_the_documented_shape(reader):
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"] == f'attachment; filename="{SEED}-flags.json"'
     report = json.loads(response.content)
-    assert set(report) == {"article", "summary", "statements"}
+    assert set(report) == {"article", "summary", "summary_by_part", "statements"}
     assert report["summary"] == {
         "statements": 37,
         "checkworthy": 22,
@@ -73,9 +79,25 @@ def test_the_json_report_has_the_documented_shape(reader):
         "contradicted": 1,
         "unsupported": 0,
         "not_checkable": 15,
+        "mixed": 0,
+    }
+    # No statement is split in the demo: counted by parts, the statuses are the same.
+    assert report["summary_by_part"] == {
+        k: v for k, v in report["summary"].items() if k not in ("statements", "checkworthy")
     }
     statement = report["statements"][0]
+    assert statement["domains"]["imprecision"] == {
+        "judgment": "not assessed",
+        "computed": "not assessed",
+        "override": None,
+        "reason": "Judged on participants for claims about people; a mechanism claim's studies are not samples of "
+        "people and their precision is not recorded.",
+    }
+    assert (statement["number"], statement["certainty"], statement["certainty_symbols"]) == (1, "high", "⊕⊕⊕⊕")
     assert set(statement) == {
+        "number",
+        "certainty_symbols",
+        "domains",
         "claim_id",
         "start",
         "end",
@@ -102,14 +124,14 @@ def test_the_page_and_flag_article_agree(reader):
     assert page_statuses == command_statuses
     html = reader.get(review_url()).content.decode()
     for claim_id, status in page_statuses.items():
-        assert f'class="statement statement--{status}" id="claim-{claim_id}"' in html
+        assert f'class="stmt-block stmt-block--{status}" id="claim-{claim_id}"' in html
 
 
 def test_downloads_are_safe_against_hostile_text(reader):
     hostile = '=HYPERLINK("http://evil.example","x") <script>alert(1)</script> [link](javascript:x) | *bold*.'
     article, _ = create_article("Hostile <b>title</b>", hostile)
     rows = list(csv.reader(io.StringIO(reader.get(report_url("csv", article.slug)).content.decode())))
-    assert rows[1][3].startswith("'=HYPERLINK")
+    assert rows[1][4].startswith("'=HYPERLINK")
     markdown = reader.get(report_url("md", article.slug)).content.decode()
     assert "<script>" not in markdown and "\\<script\\>" in markdown
     assert "\\[link\\]" in markdown and "\\|" in markdown
@@ -142,8 +164,8 @@ def test_a_new_article_is_all_unsupported_until_linked(reader):
 def test_markdown_report_lists_flagged_statements_with_reasons(reader):
     markdown = reader.get(report_url("md")).content.decode()
     assert markdown.startswith("# Flag report: Kratom for chronic pain")
-    assert "| 37 | 22 | 9 | 12 | 0 | 1 | 0 | 15 |" in markdown
-    assert "- **contradicted**, certainty low: Remember that consistency is key" in markdown
+    assert "| 37 | 22 | 9 | 12 | 0 | 1 | 0 | 15 | 0 |" in markdown
+    assert "- **28. contradicted**, certainty very low: Remember that consistency is key" in markdown
 
 
 def test_each_statement_shows_its_strongest_links_and_a_way_to_all_of_them(reader):
@@ -154,7 +176,7 @@ def test_each_statement_shows_its_strongest_links_and_a_way_to_all_of_them(reade
     claim = Claim.objects.annotate(n=Count("evidence")).filter(n__gt=REVIEW_LINKS_SHOWN).order_by("-n", "pk").first()
     page = reader.get(reverse("evidence:article", args=[claim.article.slug])).content.decode()
     section = page[page.index(f'id="claim-{claim.pk}"') :]
-    section = section[: section.index("</article>")]
+    section = section[: section.index("</details>")]
     assert section.count("<tr>") == 1 + REVIEW_LINKS_SHOWN  # the header row and the strongest links
     assert f'href="{claim.get_absolute_url()}">All {claim.n} evidence links' in section
     strongest = Claim.objects.for_review().get(pk=claim.pk).evidence.all()[:REVIEW_LINKS_SHOWN]

@@ -192,6 +192,8 @@ def test_a_double_submitted_add_form_creates_one_source(curator):
         "retraction_status": "none",
         "authorships-TOTAL_FORMS": "0",
         "authorships-INITIAL_FORMS": "0",
+        "risk_of_bias-TOTAL_FORMS": "0",
+        "risk_of_bias-INITIAL_FORMS": "0",
         "adverse_effect_reports-TOTAL_FORMS": "0",
         "adverse_effect_reports-INITIAL_FORMS": "0",
         "evidence-TOTAL_FORMS": "0",

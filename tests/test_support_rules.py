@@ -2,7 +2,8 @@
 
 import pytest
 
-from evidence.support import Link, Status, assess, summarise, weigh
+from evidence.grade import Domain, Judgment, Override, Upgrade
+from evidence.support import Grading, Link, Status, assess, summarise, weigh
 
 RCT = "randomised-controlled-trial"
 SURVEY = "cross-sectional-survey"
@@ -34,7 +35,8 @@ def test_no_support_or_contradiction_is_unsupported(links):
 def test_contradiction_without_support_is_contradicted():
     result = assess("dosage", True, [Link("contradicts", SURVEY, "humans", 129), Link("mentions", RCT, "humans")])
     assert result.status is Status.CONTRADICTED
-    assert result.certainty == "low"
+    assert result.certainty == "very low"  # observational (low), 129 participants: imprecision serious
+    assert [s.stance for s in result.deciding] == ["contradicts"] and result.opposing == ()
     assert result.reasons[0] == "Supported by none; contradicted by 1 cross-sectional survey (n=129)."
     assert "1 source only mentions it." in result.reasons
 
@@ -44,7 +46,7 @@ def test_contradiction_as_strong_as_the_support_is_contested():
     result = assess("efficacy", True, [Link("supports", SURVEY, "humans"), Link("contradicts", SURVEY, "humans")])
     assert result.status is Status.CONTESTED
     assert result.reasons[1] == "The best contradiction (low) is as strong as the best support (low)."
-    assert result.certainty == "very low"  # low, down one for contradiction
+    assert result.certainty == "very low"  # low, inconsistency very serious
 
 
 def test_a_stronger_contradiction_than_the_support_is_contested_not_supported():
@@ -57,7 +59,18 @@ def test_only_partial_support_is_weak():
     result = assess("efficacy", True, [Link("partially-supports", RCT, "humans", 26)])
     assert result.status is Status.WEAK
     assert result.reasons[1] == "Only partial support: no source fully supports what the claim says."
-    assert result.certainty == "moderate"  # high, down one for partial support
+    # high; indirectness (outcome) −1, imprecision (26 participants) −2, publication bias (one small study) −1
+    assert result.certainty == "very low"
+
+
+def test_full_but_indirect_support_beside_partial_direct_support_is_weak_and_says_so():
+    links = [Link("supports", "narrative-review", "none"), Link("partially-supports", RCT, "humans", 26)]
+    result = assess("efficacy", True, links)
+    assert result.status is Status.WEAK
+    assert result.reasons[1] == (
+        "No source supports it both fully and directly: the full support, from 1 narrative review, is indirect, "
+        "and the direct support only partial."
+    )
 
 
 # Row 6: support only indirect for what the claim says.
@@ -96,7 +109,8 @@ def test_direct_support_is_supported_with_reasons_in_words():
         "Supported by 1 randomised controlled trial (n=26) and 2 cross-sectional surveys (n=2,798 and 129); "
         "contradicted by none.",
         "Direct support from 1 randomised controlled trial (n=26) and 2 cross-sectional surveys (n=2,798 and 129).",
-        "Certainty high: best evidence randomised controlled trial (high).",
+        "Certainty high (⊕⊕⊕⊕): starts high: randomised controlled trial is randomised or experimental; "
+        "risk of bias and publication bias not assessed.",
         "Note: trial in healthy regular users, not chronic-pain patients",
     )
 
@@ -106,7 +120,11 @@ def test_a_weaker_contradiction_leaves_support_standing_but_lowers_certainty():
     result = assess("safety", True, links)
     assert result.status is Status.SUPPORTED
     assert result.reasons[1].endswith("and every contradiction is weaker.")
-    assert result.certainty == "moderate"
+    # high; inconsistency (one against one) −2, imprecision (no participants recorded) −2
+    assert result.certainty == "very low"
+    assert "Inconsistency: very serious (−2). 1 of 2 counted studies point the other way: case report." in (
+        result.reasons
+    )
 
 
 @pytest.mark.parametrize(
@@ -132,17 +150,31 @@ def test_what_is_direct_depends_on_the_kind_of_claim(category, design, expected)
 @pytest.mark.parametrize(
     ("link", "category", "certainty"),
     [
-        (Link("supports", REVIEW), "efficacy", "high"),
-        (Link("supports", "cohort", "humans"), "efficacy", "moderate"),
-        (Link("supports", SURVEY, "humans"), "efficacy", "low"),
-        (Link("supports", "in-vitro", "in-vitro"), "mechanism", "very low"),
-        (Link("supports", "regulatory"), "legal", "high"),
-        (Link("supports", RCT, "humans"), "traditional-use", "moderate"),  # indirect: down one
-        (Link("partially-supports", "animal-study", "animals"), "efficacy", "very low"),  # never below very low
+        (Link("supports", "regulatory", "none", key="LawA"), "legal", "high"),  # the legal record itself
+        (Link("supports", "in-vitro", "in-vitro", key="CellsA"), "mechanism", "high"),  # direct experiment
+        (Link("supports", SURVEY, "humans", 500, key="SurveyA"), "efficacy", "low"),  # observational, precise
+        (Link("supports", RCT, "humans", 500, key="TrialA"), "traditional-use", "moderate"),  # design indirect
+        (Link("partially-supports", "animal-study", "animals", key="MiceA"), "efficacy", "very low"),
     ],
 )
-def test_certainty_starts_from_the_design_and_goes_down_for_indirectness(link, category, certainty):
-    assert assess(category, True, [link]).certainty == certainty
+def test_the_certainty_is_grades_rating_of_the_deciding_studies(link, category, certainty):
+    result = assess(category, True, [link])
+    assert result.certainty == result.rating.certainty == certainty
+    assert result.reasons[2] == result.rating.reason
+    assert [study.label for study in result.deciding] == [link.key]
+
+
+def test_a_curators_grading_reaches_the_rating():
+    link = Link("supports", SURVEY, "humans", 500, key="SurveyA")
+    override = Override(Judgment.SERIOUS, "Synthetic: the respondents were recruited by a vendor.")
+    grading = Grading(overrides={Domain.RISK_OF_BIAS: override}, upgrades=(Upgrade("dose-response", "Synthetic."),))
+    result = assess("efficacy", True, [link], grading=grading)
+    assert result.certainty == "low"  # low, risk of bias −1, dose–response +1
+    assert result.rating.domain(Domain.RISK_OF_BIAS).computed is Judgment.NOT_ASSESSED
+    assert (
+        "Risk of bias: serious (−1), set by a curator: Synthetic: the respondents were recruited by a vendor."
+        in (result.reasons[3])
+    )
 
 
 def test_weighing_is_by_design_level_less_indirectness_and_partiality():
@@ -159,4 +191,13 @@ def test_summary_counts_every_status():
         "contradicted": 0,
         "unsupported": 0,
         "not_checkable": 0,
+        "mixed": 0,
     }
+
+
+def test_the_narrative_leaves_out_the_domain_lines_a_page_lists_beside_it():
+    result = assess("efficacy", True, [Link("partially-supports", RCT, "humans", 26, key="TrialA")])
+    footnotes = [d.footnote for d in result.rating.downgrades]
+    assert len(footnotes) == 3 and all(f in result.reasons for f in footnotes)
+    assert result.narrative == tuple(r for r in result.reasons if r not in footnotes)
+    assert result.narrative[2].startswith("Certainty very low")

@@ -23,6 +23,7 @@ from ..wording import count
 from .actions import mark_reviewed
 from .counts import counting
 from .forms import ArticleForm, LinkSourceForm
+from .grading import GradeOverrideInline, GradeUpgradeInline, StatementPartInline
 from .inlines import EvidenceOfClaimInline, RecordsWhoAddsEvidence
 from .versioning import VersionedForm
 
@@ -77,7 +78,7 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
     search_fields = ["text", "curator_note"]
     autocomplete_fields = ["article", "compounds"]
     list_select_related = ["article"]
-    inlines = [EvidenceOfClaimInline]
+    inlines = [StatementPartInline, EvidenceOfClaimInline, GradeOverrideInline, GradeUpgradeInline]
     fieldsets = [
         (None, {"fields": ["article", "text", ("start", "end")]}),
         ("Classification", {"fields": [("category", "checkworthy"), "compounds", "curator_note"]}),
@@ -112,7 +113,7 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
             return HttpResponseRedirect(claim_url)
         source, stance = form.cleaned_data["source"], form.cleaned_data["stance"]
         evidence, created = Evidence.objects.get_or_create(
-            claim=claim, source=source, defaults={"stance": stance, "finding": "", "added_by": request.user}
+            claim=claim, source=source, part=None, defaults={"stance": stance, "finding": "", "added_by": request.user}
         )
         if not created:  # a double submit, or a link made meanwhile: never a second one
             self.message_user(request, f"{source.key} is already linked to this claim.", messages.WARNING)

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.forms import Textarea
 from django.http import HttpRequest
 
-from ..models import AdverseEffectReport, Authorship, Evidence
+from ..models import AdverseEffectReport, Authorship, Evidence, StatementPart
 from .versioning import VersionedForm
 from .widgets import RowAutocompleteSelect
 
@@ -84,7 +84,17 @@ class EvidenceOfClaimInline(PrefetchedRowsInline, admin.StackedInline):
     form = VersionedForm
     model = Evidence
     extra = 1
-    fields = [("source", "stance", "curation_status"), "finding", ("locator", "quote")]
+    fields = [("source", "stance", "curation_status"), "part", "finding", ("locator", "quote")]
     autocomplete_fields = ["source"]
-    verbose_name_plural = "evidence (sources and what they show)"
+    verbose_name_plural = "evidence (sources and what they show; name a part when the link bears on one)"
     formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 80})}}
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A link names a part of its own statement only: the menu lists this statement's parts, read once
+        # for every row (a model menu would read them again for each row).
+        field = formset.form.base_fields["part"]
+        field.queryset = obj.parts.all() if obj else StatementPart.objects.none()
+        field.choices = [("", field.empty_label), *((part.pk, str(part)) for part in field.queryset)]
+        getattr(field.widget, "widget", field.widget).choices = field.choices
+        return formset

@@ -11,6 +11,7 @@ from ..models import Author, Compound, Source
 from .actions import EXPORT_ACTIONS, mark_reviewed
 from .counts import counting
 from .forms import SourceForm
+from .grading import RiskOfBiasInline
 from .imports import ImportsBibliographies
 from .inlines import AdverseEffectReportInline, AuthorshipInline, EvidenceOfSourceInline, RecordsWhoAddsEvidence
 
@@ -51,7 +52,7 @@ class SourceAdmin(ImportsBibliographies, RecordsWhoAddsEvidence, SimpleHistoryAd
     autocomplete_fields = ["compounds"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     form = SourceForm
-    inlines = [AuthorshipInline, AdverseEffectReportInline, EvidenceOfSourceInline]
+    inlines = [AuthorshipInline, RiskOfBiasInline, AdverseEffectReportInline, EvidenceOfSourceInline]
     actions = [mark_reviewed, *EXPORT_ACTIONS]
     show_full_result_count = False
     list_per_page = 50

@@ -18,6 +18,7 @@ STATUS_ICONS = {
     Status.CONTRADICTED: "✖",
     Status.UNSUPPORTED: "?",
     Status.NOT_CHECKABLE: "–",
+    Status.MIXED: "±",
 }
 
 
@@ -105,3 +106,9 @@ def evidence_row(evidence) -> str:
         stance_label(evidence.stance),
         evidence.finding,
     )
+
+
+@register.filter
+def zip_with(first, second) -> list[tuple]:
+    """`{% for a, b in xs|zip_with:ys %}`: the two lists side by side."""
+    return list(zip(first, second, strict=True))

@@ -64,10 +64,16 @@ def test_from_the_home_page_to_a_source_a_statement_and_the_adverse_effects_char
 
     # The adverse-effects chart, and a cell that opens exactly its sources.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Adverse effects").click()
-    chart = page.get_by_role("img", name="Sources reporting adverse effects, by organ class and compound")
+    chart = page.get_by_role(
+        "img", name="Sources reporting adverse effects (human reports), by organ class and compound"
+    )
     expect(chart).to_be_visible()
     expect(chart.locator("rect.chart__bar")).not_to_have_count(0)
+    expect(chart).to_contain_text("Number of sources reporting")
     screenshot(page, "adverse-effects")
+    # Rat self-administration is animal toxicity: not among the human reports, but one toggle away.
+    page.get_by_role("link", name="Animal and in vitro toxicity (4)").click()
+    expect(page.get_by_role("heading", name="Animal and in vitro toxicity")).to_be_visible()
     row = page.locator("table.harms tbody tr", has_text="Psychiatric disorders")
     row.locator("td").first.get_by_role("link").click()
     expect(results_heading(page)).to_have_text("1 source")
