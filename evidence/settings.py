@@ -194,6 +194,8 @@ if not DEBUG:
 SESSION_COOKIE_HTTPONLY = True
 
 LOGIN_URL = "admin:login"
+# Where a login goes when its ?next= is missing or points off the site (Django's default is a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Draft sources (imported, not yet checked by a curator) on public pages: "mark" shows them labelled
 # "draft", "hide" leaves them out of lists, pages and downloads until they are reviewed.

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import filters, overviews, reports
@@ -17,6 +18,13 @@ from .bibliography.sources import record_from_source, records_of
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .support import Status, summarise
 from .vocabularies import Stance, StudyDesign
+
+
+def read_only(view):
+    """GET and HEAD only, anything else a 405 naming them in Allow. The CSRF check is left out because it
+    would answer a PUT or DELETE 403 before the method is looked at; a page that writes nothing needs none."""
+    return csrf_exempt(require_safe(view))
+
 
 LATEST_SOURCES = 8
 HOME_ARTICLES = 5
@@ -29,7 +37,7 @@ REPORT_FORMATS = {
 }
 
 
-@require_safe
+@read_only
 def home(request: HttpRequest) -> HttpResponse:
     sources = Source.objects.public()
     # The newest few articles: each one's flag summary assesses all its statements from their evidence.
@@ -63,7 +71,7 @@ def counts_drafts(request: HttpRequest) -> bool:
 REVIEW_LINKS_SHOWN = 5
 
 
-@require_safe
+@read_only
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     report = reports.review_report(article, counts_drafts(request), REVIEW_LINKS_SHOWN)
@@ -78,7 +86,7 @@ def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "evidence/article_review.html", context)
 
 
-@require_safe
+@read_only
 def article_report(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in REPORT_FORMATS:
         raise Http404(f"No report format {fmt!r}: use md, csv or json.")
@@ -88,7 +96,7 @@ def article_report(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return response
 
 
-@require_safe
+@read_only
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     source = get_object_or_404(Source.objects.public().with_authors().prefetch_related("compounds"), key=key)
     # Each linked claim comes with all its evidence, so its status can be shown beside this source's stance.
@@ -122,7 +130,7 @@ class SearchPaginator(Paginator):
         return self.matches.count()
 
 
-@require_safe
+@read_only
 def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
     # Compounds are named by slug in the URL: one read serves the facets and the filter chips.
@@ -149,7 +157,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 CLAIMS_PER_PAGE = 50
 
 
-@require_safe
+@read_only
 def claim_list(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
     page = Paginator([], CLAIMS_PER_PAGE).get_page(1)
@@ -172,7 +180,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/claim_list.html", context, status=200 if filterset.is_valid() else 400)
 
 
-@require_safe
+@read_only
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
     statement = reports.statement_of(claim)
@@ -187,7 +195,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evidence/claim_detail.html", context)
 
 
-@require_safe
+@read_only
 def adverse_effects(request: HttpRequest) -> HttpResponse:
     compounds = dict(Compound.objects.values_list("slug", "name"))
     matrix = overviews.harm_matrix(
@@ -201,7 +209,7 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/adverse_effects.html", context)
 
 
-@require_safe
+@read_only
 def evidence_map(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.filter(checkworthy=True))
     statements, total = [], 0
@@ -252,7 +260,7 @@ def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, nam
     return response
 
 
-@require_safe
+@read_only
 def source_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     found = filters.find_sources(request.GET)
     if not found.valid:
@@ -260,20 +268,20 @@ def source_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return bibliography_download(request, found.results, fmt, "kratom-evidence-sources")
 
 
-@require_safe
+@read_only
 def source_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     source = get_object_or_404(Source.objects.public(), key=key)
     return bibliography_download(request, Source.objects.filter(pk=source.pk), fmt, source.key)
 
 
-@require_safe
+@read_only
 def claim_sources_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     claim = get_object_or_404(Claim, pk=pk)
     sources = Source.objects.public().filter(evidence__claim=claim).distinct().order_by("key")
     return bibliography_download(request, sources, fmt, f"statement-{claim.pk}-sources")
 
 
-@require_safe
+@read_only
 def article_sources_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     sources = Source.objects.public().filter(evidence__claim__article=article).distinct().order_by("key")
