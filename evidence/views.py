@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import filters, overviews, reports
+from . import filters, health, overviews, reports
 from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source, records_of
@@ -286,3 +288,12 @@ def article_sources_export(request: HttpRequest, slug: str, fmt: str) -> HttpRes
     article = get_object_or_404(Article, slug=slug)
     sources = Source.objects.public().filter(evidence__claim__article=article).distinct().order_by("key")
     return bibliography_download(request, sources, fmt, f"{article.slug}-sources")
+
+
+@never_cache
+@read_only
+def health_check(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database (and a shared cache) answer, 503 when one does not."""
+    checks = health.run_checks(settings.CACHES)
+    healthy = all(result == "ok" for result in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "failing", "checks": checks}, status=200 if healthy else 503)
