@@ -20,12 +20,18 @@ def key_the_title(sender, instance: Source, **kwargs) -> None:
 
 
 @receiver([post_save, post_delete], sender=Authorship)
-def authorship_changed(sender, instance: Authorship, raw: bool = False, **kwargs) -> None:
-    if raw:
+def authorship_changed(sender, instance: Authorship, raw: bool = False, origin=None, **kwargs) -> None:
+    if raw or deleting_sources(origin):
         return
     source = Source.objects.filter(pk=instance.source_id).first()
     if source is not None:
         source.refresh_author_names()
+
+
+def deleting_sources(origin) -> bool:
+    """Whether a delete started from sources (one, or a queryset), whose authorships go with them: rewriting
+    the list of a source about to go, once per authorship, made such a delete quadratic too."""
+    return isinstance(origin, Source) or getattr(origin, "model", None) is Source
 
 
 @receiver(post_save, sender=Author)

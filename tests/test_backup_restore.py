@@ -107,3 +107,19 @@ def test_a_source_with_5000_authors_restores_in_queries_linear_in_its_rows(tmp_p
     assert restored.author_names == source.author_names
     assert restored.author_names.count(SYNTHETIC_AUTHOR) == MANY_AUTHORS
     assert restored.authorships.count() == MANY_AUTHORS
+
+
+def test_deleting_a_source_does_not_rewrite_its_author_list_once_per_author(django_assert_max_num_queries):
+    source = a_source_with_many_synthetic_authors(200)
+    # Not per authorship: the delete's own selects and deletes (history, links, evidence, reports).
+    with django_assert_max_num_queries(40):
+        source.delete()
+    assert not Authorship.objects.filter(source_id=source.pk).exists()
+
+
+def test_removing_one_author_still_rewrites_the_list(curator):
+    source = Source.objects.get(key="Kruegel2016")
+    first = source.authorships.get(position=1)
+    first.delete()
+    source.refresh_from_db()
+    assert str(first.author) not in source.author_names and source.author_names

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,6 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
-from evidence.management.commands.load_test import free_port
 from evidence.request_log import JsonLines
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,12 @@ def test_a_server_error_is_one_error_line_holding_its_traceback(caplog):
 
 
 # --- gunicorn with production settings ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @contextmanager
