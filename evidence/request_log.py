@@ -57,7 +57,7 @@ def user_id_of(request: HttpRequest) -> int | None:
 
 
 @receiver(got_request_exception)
-def keep_the_traceback(sender, request: HttpRequest | None = None, **kwargs) -> None:
+def keep_the_traceback(sender, **kwargs) -> None:
     current = in_progress.get()
     if current is not None:
         current.traceback = "".join(traceback.format_exception(*sys.exc_info()))
