@@ -39,6 +39,18 @@ class SourceQuerySet(models.QuerySet):
         only reviewed ones (PUBLIC_DRAFTS=hide)."""
         return self.reviewed() if settings.PUBLIC_DRAFTS == "hide" else self.all()
 
+    def rebuild_author_names(self) -> None:
+        """Write each source's author_names from its authorships, all read in one query."""
+        from .models import Authorship
+
+        names = {source_id: [] for source_id in self.values_list("pk", flat=True)}
+        authorships = Authorship.objects.filter(source__in=self.values("pk")).select_related("author")
+        authorships = authorships.order_by("position")
+        for authorship in authorships:
+            names[authorship.source_id].append(str(authorship.author))
+        sources = [self.model(pk=pk, author_names="; ".join(people)) for pk, people in names.items()]
+        self.model.objects.bulk_update(sources, ["author_names"], batch_size=1000)
+
 
 class SourceManager(NaturalKeyManager.from_queryset(SourceQuerySet)):
     natural_key_fields = ("key",)

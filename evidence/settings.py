@@ -69,6 +69,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that its one line per request sees the final status, whatever answered.
+    "evidence.request_log.RequestLog",
+    # Before anything reads the path or the query (sessions, admin filters, views): a NUL there is a 500 on PostgreSQL.
+    "evidence.request_input.RefuseControlCharacters",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -190,8 +194,46 @@ if not DEBUG:
     if env_bool("SECURE_PROXY_SSL_HEADER", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+
+# Logging: JSON lines on stderr, one per request (see docs/operations.md). LOG_LEVEL=WARNING keeps only the
+# 4xx and 5xx; by default a development site logs just those, production every request.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {"json": {"()": "evidence.request_log.JsonLines"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "json"},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "filters": ["require_debug_false"]},
+    },
+    "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING" if DEBUG else "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        # The request's own line (evidence.requests) carries its traceback; this logger only mails it.
+        "django.request": {"handlers": ["mail_admins"], "level": "ERROR", "propagate": False},
+    },
+}
+# Server errors are mailed to ADMINS (comma-separated addresses) when it and an SMTP server are set.
+ADMINS = env_list("ADMINS", "")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "root@localhost")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": env_int("EMAIL_PORT", 25),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+        },
+    }
+}
 
 LOGIN_URL = "admin:login"
+# Where a login goes when its ?next= is missing or points off the site (Django's default is a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Draft sources (imported, not yet checked by a curator) on public pages: "mark" shows them labelled
 # "draft", "hide" leaves them out of lists, pages and downloads until they are reviewed.

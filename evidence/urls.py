@@ -31,6 +31,7 @@ public_pages = (
 )
 
 urlpatterns = [
+    path("health/", views.health_check, name="health"),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("", include(public_pages)),
 ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import filters, findings, overviews, reports
+from . import filters, findings, health, overviews, reports
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLE_NAMES
 from .bibliography.formatted import format_references
@@ -20,6 +23,14 @@ from .support import Status, summarise
 from .vocabularies import ReportGroup, Stance
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def read_only(view):
+    """GET and HEAD only, anything else a 405 naming them in Allow. The CSRF check is left out because it
+    would answer a PUT or DELETE 403 before the method is looked at; a page that writes nothing needs none."""
+    return csrf_exempt(require_safe(view))
+
+
 LATEST_SOURCES = 8
 HOME_ARTICLES = 5
 MAP_STATEMENTS = 60  # columns of the evidence map; more is not a picture any more
@@ -31,7 +42,7 @@ REPORT_FORMATS = {
 }
 
 
-@require_safe
+@read_only
 def home(request: HttpRequest) -> HttpResponse:
     sources = Source.objects.public()
     # The newest few articles: each one's flag summary assesses all its statements from their evidence.
@@ -77,7 +88,7 @@ def counts_drafts(request: HttpRequest) -> bool:
 REVIEW_LINKS_SHOWN = 5
 
 
-@require_safe
+@read_only
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     (report,) = article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
@@ -92,7 +103,7 @@ def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "evidence/article_review.html", context)
 
 
-@require_safe
+@read_only
 def article_report(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in REPORT_FORMATS:
         raise Http404(f"No report format {fmt!r}: use md, csv or json.")
@@ -102,7 +113,7 @@ def article_report(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return response
 
 
-@require_safe
+@read_only
 def article_findings(request: HttpRequest, slug: str) -> HttpResponse:
     report = article_report_for(request, slug)
     context = {
@@ -116,7 +127,7 @@ def article_findings(request: HttpRequest, slug: str) -> HttpResponse:
 FINDINGS_FORMATS = {"csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8", "docx": DOCX}
 
 
-@require_safe
+@read_only
 def article_findings_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in FINDINGS_FORMATS:
         raise Http404(f"No Summary of Findings format {fmt!r}: use csv, md or docx.")
@@ -134,7 +145,7 @@ def article_findings_download(request: HttpRequest, slug: str, fmt: str) -> Http
     return response
 
 
-@require_safe
+@read_only
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     sources = Source.objects.public().with_authors().prefetch_related("compounds").select_related("risk_of_bias")
     source = get_object_or_404(sources, key=key)
@@ -170,7 +181,7 @@ class SearchPaginator(Paginator):
         return self.matches.count()
 
 
-@require_safe
+@read_only
 def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
     # Compounds are named by slug in the URL: one read serves the facets and the filter chips.
@@ -197,7 +208,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 CLAIMS_PER_PAGE = 50
 
 
-@require_safe
+@read_only
 def claim_list(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
     page = Paginator([], CLAIMS_PER_PAGE).get_page(1)
@@ -220,7 +231,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/claim_list.html", context, status=200 if filterset.is_valid() else 400)
 
 
-@require_safe
+@read_only
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
     (statement,) = reports.statements_of([claim])
@@ -235,7 +246,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evidence/claim_detail.html", context)
 
 
-@require_safe
+@read_only
 def adverse_effects(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("reported_in", ReportGroup.HUMANS)
     error = "" if group in ReportGroup.values else f"There is no group called “{group}”: human reports are shown."
@@ -259,7 +270,7 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/adverse_effects.html", context, status=400 if error else 200)
 
 
-@require_safe
+@read_only
 def evidence_map(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.filter(checkworthy=True))
     statements, total = [], 0
@@ -297,7 +308,7 @@ def first_statements(
 # --- bibliography downloads in four scopes (the file itself: bibliography/downloads.py) ----------------------
 
 
-@require_safe
+@read_only
 def source_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     found = filters.find_sources(request.GET)
     if not found.valid:
@@ -305,21 +316,30 @@ def source_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return bibliography_download(request, found.results, fmt, "kratom-evidence-sources")
 
 
-@require_safe
+@read_only
 def source_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     source = get_object_or_404(Source.objects.public(), key=key)
     return bibliography_download(request, Source.objects.filter(pk=source.pk), fmt, source.key)
 
 
-@require_safe
+@read_only
 def claim_sources_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     claim = get_object_or_404(Claim, pk=pk)
     sources = Source.objects.public().filter(evidence__claim=claim).distinct().order_by("key")
     return bibliography_download(request, sources, fmt, f"statement-{claim.pk}-sources")
 
 
-@require_safe
+@read_only
 def article_sources_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     sources = Source.objects.public().filter(evidence__claim__article=article).distinct().order_by("key")
     return bibliography_download(request, sources, fmt, f"{article.slug}-sources")
+
+
+@never_cache
+@read_only
+def health_check(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database (and a shared cache) answer, 503 when one does not."""
+    checks = health.run_checks(settings.CACHES)
+    healthy = all(result == "ok" for result in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "failing", "checks": checks}, status=200 if healthy else 503)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from evidence.demo import FIXTURE_FILES
+from evidence.models import Source
 from evidence.roles import ensure_curator_group
 
 DEMO_CURATOR = "curator"
@@ -27,6 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             call_command("loaddata", *FIXTURE_FILES, verbosity=options["verbosity"])
+            # The fixtures list authors, not the author_names built from them (loaddata leaves that to us).
+            Source.objects.rebuild_author_names()
             # Fixtures load raw, without history: give each record its first version, so that the
             # admin can show what a later edit changed.
             call_command("populate_history", auto=True, verbosity=0)

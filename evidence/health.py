@@ -1,0 +1,50 @@
+"""What a load balancer asks: can this instance reach its database (and its cache, where a shared one is
+configured)? Each check answers "ok" or "failing"; why it failed goes to the log, not to the caller."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.core.cache import caches
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
+
+# Caches inside the process cannot be unreachable; only a shared one (Redis, memcached, files, a table) is checked.
+IN_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+
+
+def database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except DatabaseError:
+        logger.exception("Health check: the database does not answer")
+        return False
+
+
+def cache_answers(alias: str) -> bool:
+    probe = f"health-check-{uuid.uuid4().hex}"
+    try:
+        cache = caches[alias]
+        cache.set(probe, "ok", timeout=10)
+        answered = cache.get(probe) == "ok"
+        cache.delete(probe)
+    except Exception:  # each backend raises its own errors (OSError, redis and memcached ones)
+        logger.exception("Health check: the cache %r does not answer", alias)
+        return False
+    if not answered:
+        logger.error("Health check: the cache %r did not keep a value", alias)
+    return answered
+
+
+def shared_caches(configured: dict[str, dict]) -> list[str]:
+    return [alias for alias, options in configured.items() if options["BACKEND"] not in IN_PROCESS_CACHES]
+
+
+def run_checks(configured_caches: dict[str, dict]) -> dict[str, str]:
+    results = {"database": database_answers()}
+    results.update({f"cache {alias}": cache_answers(alias) for alias in shared_caches(configured_caches)})
+    return {name: "ok" if passed else "failing" for name, passed in results.items()}
