@@ -39,7 +39,7 @@ EXPECTED = {
     "realworld/bibtex/plk-biber__t-tdata__dateformats.bib": (8, 9, 10, 7),
     "realworld/bibtex/plk-biber__t-tdata__encoding3_latin1.bib": (1, 0, 0, 0),
     "realworld/bibtex/plk-biblatex__biblatex-examples.bib": (86, 3, 1, 2),
-    "realworld/bibtex/pybtex__examples__tugboat.bib": (2714, 0, 0, 6),
+    "realworld/bibtex/pybtex__examples__tugboat.bib": (2718, 0, 0, 2),  # its own macros kept as text
     "realworld/bibtex/pybtex__tests-data__cyrillic.bib": (5, 0, 0, 0),
     "realworld/bibtex/pybtex__tests-data__xampl.bib": (19, 14, 0, 3),
     "realworld/csl-json/AlexsLemonade-OpenPBTA-manuscript__manual-references.json": (56, 0, 2, 0),
