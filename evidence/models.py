@@ -602,3 +602,6 @@ class ImportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.batch})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:evidence_importlog_change", args=[self.pk])
