@@ -15,7 +15,7 @@ existing (curated) value stays and the difference is listed as a conflict.
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import hashlib
 import re
 import uuid
@@ -139,7 +139,7 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     ]
     cleaned = []
     for original in parsed.records:
-        record = dataclasses.replace(original)
+        record = copy.copy(original)
         tidy_record(record)
         problem = record_problem(record)
         if problem:

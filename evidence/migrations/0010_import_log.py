@@ -7,7 +7,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-
 # The Curator group's permissions are every evidence record's, the import log's now among them: 0006's
 # function grants them again.
 curator_group = import_module("evidence.migrations.0006_curator_group")
