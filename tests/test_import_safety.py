@@ -130,7 +130,7 @@ def test_the_import_command_logs_its_file_and_says_when_it_was_imported_before(t
     call_command("import_bibliography", str(path), stdout=out)
     log = ImportLog.objects.get()
     assert (log.filename, log.committed_by, log.created) == ("command.bib", None, 2)
-    assert "command.bib was already imported by the import command on" in out.getvalue()
+    assert "command.bib was already imported by no named user on" in out.getvalue()
 
 
 def test_the_import_log_is_listed_read_only_with_a_bounded_number_of_queries(curator, django_assert_max_num_queries):
@@ -272,3 +272,17 @@ def test_a_ris_file_forced_to_bibtex_says_what_it_looks_like(curator):
     assert "0 new" not in html
     with pytest.raises(UnknownFormat, match="No RIS entry was found in the file.$"):
         parse(b"just words", "ris")
+
+
+def test_an_import_that_waited_too_long_for_the_sqlite_write_lock_is_refused_with_a_message(curator, monkeypatch):
+    from django.db import OperationalError, connection
+
+    from evidence.admin import imports
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(imports, "commit_import", locked)
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # the message is SQLite's whichever database runs the test
+    _, messages = commit_step(curator, synthetic_bibtex(1, "Locked"))
+    assert messages == ["Nothing was imported: another import is being written. Commit again shortly."]

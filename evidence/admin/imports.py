@@ -7,14 +7,21 @@ import base64
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ..bibliography.formats import UnknownFormat
-from ..bibliography.importer import ImportedFile, ImportRefused, commit_import, plan_import, read_import
+from ..bibliography.importer import (
+    ImportedFile,
+    ImportRefused,
+    commit_import,
+    is_lock_timeout,
+    plan_import,
+    read_import,
+)
 from ..models import ImportLog
 from .forms import BibliographyUploadForm
 
@@ -76,6 +83,10 @@ class ImportsBibliographies:
             return self._refuse(
                 request, "Nothing was imported: the sources changed while it was written. Commit again."
             )
+        except OperationalError as error:
+            if not is_lock_timeout(error):
+                raise
+            return self._refuse(request, "Nothing was imported: another import is being written. Commit again shortly.")
         plan = result.plan
         level = messages.WARNING if plan.failed or result.earlier else messages.SUCCESS
         if not (result.created or result.updated):

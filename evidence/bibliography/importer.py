@@ -311,7 +311,7 @@ class ImportResult:
         if self.earlier is None:
             return f"Imported {filename}: {self.plan.summary()}. {done}."
         before = (
-            f"{filename} was already imported by {self.earlier.committed_by or 'the import command'} "
+            f"{filename} was already imported by {self.earlier.committed_by or 'no named user'} "
             f"on {self.earlier.committed_at:%Y-%m-%d %H:%M} UTC (batch {self.earlier.batch})"
         )
         if not (self.created or self.updated):
@@ -374,6 +374,12 @@ def commit_import(
                     filled=len(updated),
                 )
     return ImportResult(plan, created, updated, batch, earlier)
+
+
+def is_lock_timeout(error: Exception) -> bool:
+    """Whether a database error is SQLite giving up on the write lock (after settings' busy_timeout) while
+    another import holds it: the import can simply be committed again."""
+    return connection.vendor == "sqlite" and "database is locked" in str(error)
 
 
 def _lock_imports() -> None:
