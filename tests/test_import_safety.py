@@ -187,6 +187,17 @@ def test_latex_commands_that_decoding_would_drop_are_kept_as_written_and_listed_
     assert result.created[0].title == title  # as the file has it, not "and 18rm -rf /"
 
 
+def test_a_command_kept_as_text_is_listed_once_however_often_it_recurs_and_unbalanced_groups_pass():
+    from evidence.bibliography.latex import decode_latex
+
+    changes = []
+    assert decode_latex(r"\acro{PDF} and \acro{CTAN} " * 3_000, changes).startswith(r"\acro{PDF} and \acro{CTAN}")
+    assert changes == ["unknown LaTeX command `\\acro` kept as text"]
+    changes = []
+    assert decode_latex(r"\x{a}[b]{c} d \y{e", changes) == r"\x{a}[b]{c} d \ye"  # the open brace is no argument
+    assert len(changes) == 2
+
+
 def test_commands_that_lose_nothing_are_still_decoded_without_a_change():
     data = rb"@article{Fine2, title = {The {\TeX} book in \texttt{mono}, {\it Mitragyna}, caf\'e \ensuremath{\mu}}}"
     (entry,) = plan_import(parse(data)).entries

@@ -101,15 +101,35 @@ def keeps_its_text(name: str) -> bool:
 def _kept_as_text(value: str, changes: list[str]) -> str:
     """The value with every command that would lose text escaped, with the digits and the {…} or […]
     arguments right after it, so that decoding gives them back as written; each one noted in `changes`."""
-    parts, start = [], 0
+    parts, start, closing = [], 0, None
     for found in COMMAND.finditer(value):
         if found.start() < start or keeps_its_text(found.group(1)):
             continue
-        end = _after_arguments(value, found.end())
+        closing = closing if closing is not None else _closing_brackets(value)
+        end = found.end()
+        while end in closing:  # the arguments: groups right after the command (or after the next one)
+            end = closing[end] + 1
         parts += [value[start : found.start()], value[found.start() : end].translate(_ESCAPES)]
-        changes.append(f"{_kind_of(found.group(1))} `\\{found.group(1)}{found.group(2)}` kept as text")
+        change = f"{_kind_of(found.group(1))} `\\{found.group(1)}{found.group(2)}` kept as text"
+        if change not in changes:  # once per command and field, however often it recurs
+            changes.append(change)
         start = end
     return "".join(parts) + value[start:] if parts else value
+
+
+def _closing_brackets(value: str) -> dict[int, int]:
+    """Where each balanced { or [ of the value closes, by where it opens: one pass, so that a value of many
+    commands and unbalanced groups costs no more than one of few."""
+    open_at: dict[str, list[int]] = {"{": [], "[": []}
+    closing = {}
+    for index, char in enumerate(value):
+        if char in open_at:
+            open_at[char].append(index)
+        elif char in "}]":
+            stack = open_at["{" if char == "}" else "["]
+            if stack:
+                closing[stack.pop()] = index
+    return closing
 
 
 def _takes_arguments(name: str) -> bool:
@@ -122,21 +142,6 @@ def _kind_of(name: str) -> str:
     if _decoder.latex_context.get_macro_spec(name) is None and _WALKER_CONTEXT.get_macro_spec(name) is None:
         return "unknown LaTeX command"
     return "LaTeX command that decoding would replace"
-
-
-def _after_arguments(value: str, position: int) -> int:
-    """Where the balanced {…} and […] groups that follow `position` end (`position` if none does)."""
-    closing = {"{": "}", "[": "]"}
-    while position < len(value) and value[position] in closing:
-        opener, depth = value[position], 0
-        for index in range(position, len(value)):
-            depth += (value[index] == opener) - (value[index] == closing[opener])
-            if depth == 0:
-                position = index + 1
-                break
-        else:
-            return position  # unbalanced: the rest is left to the decoder
-    return position
 
 
 def decode_latex(value: str, changes: list[str] | None = None) -> str:
