@@ -188,7 +188,7 @@ class Benchmark:
             plan_import(parse(data))
 
         def commit():
-            rolled_back(lambda: commit_import(plan_import(parse(data))))
+            rolled_back(lambda: commit_import(parse(data)))
 
         rows = [
             self.measured(f"import {n} BibTeX entries, dry run", dry_run, bare_parse),

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from simple_history.models import HistoricalRecords
 
@@ -787,3 +788,30 @@ class StatementPart(models.Model):
             raise ValidationError({"text": f"The text {where} in the statement: give start and end, or quote it."})
         self.start = self.claim.text.index(self.text)
         self.end = self.start + len(self.text)
+
+
+class ImportLog(models.Model):
+    """One committed bibliography import: which file (by its SHA-256), who, when, and what it did. A second
+    commit of the same bytes finds its entry here and says so. Written by the importer only."""
+
+    sha256 = models.CharField("SHA-256 of the file", max_length=64, db_index=True)
+    filename = models.CharField(max_length=200)
+    format = models.CharField(max_length=20)
+    size = models.PositiveIntegerField("bytes")
+    batch = models.CharField(max_length=20, unique=True, help_text="In the provenance and history of every record.")
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    committed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    summary = models.CharField(max_length=200, help_text="What the plan held: new, duplicates, conflicts, failed.")
+    created = models.PositiveIntegerField("records written")
+    filled = models.PositiveIntegerField("existing records filled in")
+
+    class Meta:
+        ordering = ["-committed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.batch})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:evidence_importlog_change", args=[self.pk])

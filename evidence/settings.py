@@ -245,3 +245,6 @@ if PUBLIC_DRAFTS not in ("mark", "hide"):
 # size) back with its commit, so a request may be that much larger.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES * 3 // 2 + 1024 * 1024
+# The most entries one import may hold (the benchmark imports 10,000): planning and the one transaction
+# that writes them grow with it.
+IMPORT_MAX_ENTRIES = env_int("IMPORT_MAX_ENTRIES", 20_000)

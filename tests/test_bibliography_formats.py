@@ -171,10 +171,10 @@ def test_real_bibtex_catches_what_we_guard_against(tmp_path, bibtex_available):
     assert returncode != 0 or "error" in log.lower()
 
 
-def test_a_stray_brace_and_leftover_fields_are_reported_with_the_line():
+def test_an_entry_cut_short_by_a_stray_brace_fails_whole_and_the_next_one_is_read():
     parsed = parse_bibtex("@article{a,\n  title = {T}},\n  year = {2016}\n}\n\n@article{b, title={Fine}}\n")
-    assert [record.key for record in parsed.records] == ["a", "b"]
-    assert len(parsed.problems) == 1 and parsed.problems[0].line == 2
+    assert [record.key for record in parsed.records] == ["b"]
+    assert [(problem.line, problem.key) for problem in parsed.problems] == [(1, "a")]
 
 
 def test_string_macros_months_comments_and_crossref():

@@ -3,7 +3,7 @@
 import pytest
 
 from evidence.bibliography import latex
-from evidence.bibliography.bibtex import BibtexError, read_bibtex
+from evidence.bibliography.bibtex import BibtexError, parse_bibtex, read_bibtex
 from evidence.bibliography.records import PersonName
 
 
@@ -45,12 +45,21 @@ def test_a_bare_percent_is_text_not_a_latex_comment():
     assert record.title == "50% of élèves reported relief"
 
 
-def test_a_stray_closing_brace_is_reported_not_silently_dropped():
-    # bibtexparser ends the entry at the stray brace and files the rest as a comment, reporting nothing.
+def test_a_stray_closing_brace_fails_the_entry_it_cuts_short():
+    # bibtexparser ends the entry at the stray brace and files the rest as a comment, reporting nothing;
+    # writing the first half would lose the year without a word.
     with pytest.raises(BibtexError) as error:
         read_bibtex("@article{a,\n  title = {T}},\n  year = {2016}\n}\n")
-    assert "fields outside any entry (a stray brace?)" in str(error.value)
-    assert "line 2" in str(error.value)
+    assert str(error.value).startswith("line 1: cut short by a stray `}`: the fields from line 2 on")
+    assert str(error.value).endswith("fell outside the entry, so the whole entry fails")
+
+
+def test_fields_after_something_other_than_an_entry_fail_on_their_own():
+    parsed = parse_bibtex("@comment{a note}\n  year = {2016}\n}\n")
+    assert parsed.records == []
+    assert [str(problem) for problem in parsed.problems] == [
+        "line 2: fields outside any entry (a stray brace?): 'year = {2016}\\n}'"
+    ]
 
 
 def test_a_malformed_entry_is_reported_with_its_line():

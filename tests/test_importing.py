@@ -20,6 +20,11 @@ def plan_of(text: str):
     return plan_import(parse(text.encode()))
 
 
+def commit(text: str, user=None, provenance: str = ""):
+    """Commit a file given as text (the commit plans it again, inside its transaction)."""
+    return commit_import(parse(text.encode()), user, provenance)
+
+
 def bib(key="New2024", title="A new study of kratom", doi="", pmid="", year="2024", author="Newman, Ann", extra=""):
     fields = [f"title = {{{title}}}", f"author = {{{author}}}", f"year = {{{year}}}"]
     fields += [f"doi = {{{doi}}}"] if doi else []
@@ -29,11 +34,12 @@ def bib(key="New2024", title="A new study of kratom", doi="", pmid="", year="202
 
 def test_a_new_entry_is_planned_new_and_committed_as_a_draft_with_its_authors_reused(curator_user):
     hemby = Author.objects.get(family="Hemby")
-    plan = plan_of(bib(author=f"{hemby.family}, {hemby.given} and Brandnew, Person"))
+    text = bib(author=f"{hemby.family}, {hemby.given} and Brandnew, Person")
+    plan = plan_of(text)
     (entry,) = plan.entries
     assert entry.action == Action.NEW and plan.summary() == "1 new, 0 duplicates, 0 conflicts, 0 failed"
     assert Source.objects.filter(key="New2024").count() == 0  # planning writes nothing
-    result = commit_import(plan, curator_user, provenance="Imported from test.bib")
+    result = commit(text, curator_user, provenance="Imported from test.bib")
     (source,) = result.created
     assert source.key == "New2024" and source.curation_status == "draft" and source.created_by == curator_user
     assert [a.pk for a in source.ordered_authors][0] == hemby.pk
@@ -77,7 +83,7 @@ def test_a_duplicate_fills_empty_fields_and_never_overwrites_curated_ones(curato
     assert entry.fills["abstract"] == "The abstract we lacked."
     assert entry.conflicts["title"] == (curated_title, "A title that differs")
     assert "fills abstract" in entry.reason and "differs in title" in entry.reason
-    result = commit_import(plan, curator_user)
+    result = commit(text, curator_user)
     source.refresh_from_db()
     assert result.updated == [source] and result.created == []
     assert source.abstract == "The abstract we lacked." and source.title == curated_title
@@ -89,7 +95,7 @@ def test_duplicates_within_the_file_merge_into_the_first():
     first, second = plan.entries
     assert (first.action, second.action) == (Action.NEW, Action.DUPLICATE)
     assert second.earlier is first and "the entry at line 1 of this file" in second.reason
-    commit_import(plan)
+    commit(text)
     assert Source.objects.get(doi="10.5555/same.1").volume == "7"
 
 
@@ -108,12 +114,12 @@ def test_failed_entries_are_reported_with_line_and_reason_and_the_rest_imports()
     failed_parse = [e for e in plan.entries if e.action == Action.FAILED and not e.file_key]
     assert failed_parse and failed_parse[0].line == 6
     assert plan.failed
-    commit_import(plan)
+    commit(text)
     assert Source.objects.filter(key="Good1").exists() and not Source.objects.filter(title="").exists()
 
 
 def test_a_commit_is_all_or_nothing(monkeypatch):
-    plan = plan_of(bib(key="First1") + bib(key="Second2", title="Another new one"))
+    text = bib(key="First1") + bib(key="Second2", title="Another new one")
 
     def failing_links(*args, **kwargs):
         # By now both sources and their history rows are inserted: they must go with the rest.
@@ -123,19 +129,18 @@ def test_a_commit_is_all_or_nothing(monkeypatch):
     monkeypatch.setattr(Authorship.objects, "bulk_create", failing_links)
     before, history_before = Source.objects.count(), Source.history.count()
     with pytest.raises(IntegrityError):
-        commit_import(plan)
+        commit(text)
     assert Source.objects.count() == before and not Source.objects.filter(key="First1").exists()
     assert Source.history.count() == history_before
 
 
 def test_a_file_key_is_kept_when_free_and_replaced_when_taken():
-    plan = plan_of(
+    result = commit(
         bib(key="Kruegel2016", title="A different work", doi="10.5555/other.2")
         + bib(key="bad key!", title="Other")
         + bib(key="doi:10.1/slashed", title="A third")  # a slash cannot go into the source's URL
         + bib(key="Free:2024.x+y", title="A fourth")
     )
-    result = commit_import(plan)
     keys = sorted(source.key for source in result.created)
     assert keys == ["Free:2024.x+y", "Newman2024", "Newman2024a", "Newman2024b"]
     for source in result.created:
@@ -144,10 +149,10 @@ def test_a_file_key_is_kept_when_free_and_replaced_when_taken():
 
 def test_committing_the_same_file_twice_adds_nothing_the_second_time():
     text = bib(key="Once1", doi="10.5555/once")
-    commit_import(plan_of(text))
+    commit(text)
     again = plan_of(text)
     assert again.entries[0].action == Action.DUPLICATE
-    assert commit_import(again).created == []
+    assert commit(text).created == []
     assert Source.objects.filter(doi="10.5555/once").count() == 1
 
 
@@ -158,9 +163,8 @@ def test_export_then_import_into_an_empty_database_gives_the_same_records(fmt):
     Evidence.objects.all().delete()
     AdverseEffectReport.objects.all().delete()
     Source.objects.all().delete()
-    plan = plan_import(parse(exported))
-    assert plan.summary() == "76 new, 0 duplicates, 0 conflicts, 0 failed"
-    commit_import(plan)
+    result = commit_import(parse(exported))
+    assert result.plan.summary() == "76 new, 0 duplicates, 0 conflicts, 0 failed"
     for original in originals:
         back = record_from_source(Source.objects.with_authors().get(key=original.key))
         provenance = back.provenance
@@ -247,7 +251,7 @@ def test_several_urls_in_one_field_keep_the_first_and_lose_none():
 def test_a_nul_byte_in_a_file_is_dropped_before_postgresql_sees_it():
     (entry,) = plan_import(parse(b"@article{Nul1, title = {Kra\x00tom}, year = {2020}}")).entries
     assert entry.record.title == "Kratom"
-    commit_import(plan_import(parse(b"@article{Nul1, title = {Kra\x00tom}, year = {2020}}")))
+    commit_import(parse(b"@article{Nul1, title = {Kra\x00tom}, year = {2020}}"))
     assert Source.objects.get(key="Nul1").title == "Kratom"
 
 
@@ -267,7 +271,7 @@ def test_every_source_has_its_title_key_whether_loaded_from_fixtures_or_saved():
 
 def test_titles_alike_beyond_the_indexed_key_are_still_compared_whole():
     stem = "Kratom " * 40  # 280 characters: the indexed key holds the first 200
-    commit_import(plan_of(bib(key="Long2020", title=stem + "first part", year="2020", author="Anon, A.")))
+    commit(bib(key="Long2020", title=stem + "first part", year="2020", author="Anon, A."))
     plan = plan_of(bib(title=stem + "second part", year="2020", author="Anon, A."))
     assert plan.entries[0].action == Action.NEW
     same = plan_of(bib(title=(stem + "FIRST part.").upper(), year="2020", author="Anon, A."))
@@ -292,7 +296,7 @@ def test_planning_loads_only_the_candidates_not_every_source_of_the_year(django_
 
 
 def test_the_admins_same_title_check_finds_a_source_by_normalised_title_and_year(django_assert_num_queries):
-    commit_import(plan_of(bib(key="Same2024", title="A synthetic survey of kratom", year="2024")))
+    commit(bib(key="Same2024", title="A synthetic survey of kratom", year="2024"))
     with django_assert_num_queries(1):
         assert source_with_same_title("A Synthetic Survey of Kratom.", 2024).key == "Same2024"
     assert source_with_same_title("A synthetic survey of kratom", 2023) is None

@@ -74,22 +74,32 @@ def test_decoding_every_marked_up_value_of_the_real_world_files_matches_pylatexe
     values = raw_bibtex_values()
     fast = [value for value in values if not latex.OTHER_MARKUP.search(latex.SIMPLE_MARKUP.sub("", value))]
     assert len(values) > 5000 and len(fast) > 2000  # most marked-up values take the fast path
-    mismatches = []
+    mismatches, kept = [], 0
     for value in values:
         try:
             expected = pylatexenc_decode_whole(value)
         except RecursionError:
             continue
-        if latex.decode_latex(value) != expected:
+        changes = []
+        decoded = latex.decode_latex(value, changes)
+        if changes:  # a command pylatexenc would drop is kept as text on purpose (tests/test_hostile_input.py)
+            kept += 1
+        elif decoded != expected:
             mismatches.append(value)
     assert mismatches == []
+    assert kept < 0.1 * len(values)  # TUGboat's own macros (\acro, \MF, \TUB …), mostly
 
 
 def test_what_we_encode_decodes_back_through_the_fast_path():
     for char in CHARACTERS:
         value = f"Tit{char}le & 50% {{x}} -- {char}"
         encoded = latex.encode_latex(value)
-        assert latex.decode_latex(encoded) == pylatexenc_decode_whole(encoded), repr(value)
+        changes = []
+        decoded = latex.decode_latex(encoded, changes)
+        if changes:  # pylatexenc writes U+0149 as \nument{149}, which it reads back as "149": kept as text
+            assert char == "\u0149" and changes == ["unknown LaTeX command `\\nument` kept as text"]
+        else:
+            assert decoded == pylatexenc_decode_whole(encoded), repr(value)
 
 
 def test_the_quick_case_test_never_skips_a_title_that_needs_protection():

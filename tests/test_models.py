@@ -137,6 +137,12 @@ def test_one_evidence_link_per_claim_and_source():
 def test_every_model_has_a_string_and_a_url():
     from django.apps import apps
 
+    from evidence.bibliography.formats import parse
+    from evidence.bibliography.importer import ImportedFile, commit_import
+
+    data = b"@article{Logged1, title = {A synthetic record}, year = {2024}}"
+    commit_import(parse(data), origin=ImportedFile.of(data, "synthetic.bib"))  # the demo data has no import log
+
     claim = Claim.objects.first()
     # What the demo data leaves empty, made here (unsaved): curators record these, the shared data has none.
     made = {

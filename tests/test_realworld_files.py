@@ -39,7 +39,7 @@ EXPECTED = {
     "realworld/bibtex/plk-biber__t-tdata__dateformats.bib": (8, 9, 10, 7),
     "realworld/bibtex/plk-biber__t-tdata__encoding3_latin1.bib": (1, 0, 0, 0),
     "realworld/bibtex/plk-biblatex__biblatex-examples.bib": (86, 3, 1, 2),
-    "realworld/bibtex/pybtex__examples__tugboat.bib": (2714, 0, 0, 6),
+    "realworld/bibtex/pybtex__examples__tugboat.bib": (2718, 0, 0, 2),  # its own macros kept as text
     "realworld/bibtex/pybtex__tests-data__cyrillic.bib": (5, 0, 0, 0),
     "realworld/bibtex/pybtex__tests-data__xampl.bib": (19, 14, 0, 3),
     "realworld/csl-json/AlexsLemonade-OpenPBTA-manuscript__manual-references.json": (56, 0, 2, 0),
@@ -97,14 +97,13 @@ def test_a_web_of_science_file_is_refused_with_a_clear_message():
 )
 def test_real_files_commit_and_a_second_import_finds_them_all(name):
     before = Source.objects.count()
-    plan = plan_for(name)
-    result = commit_import(plan)
-    assert Source.objects.count() == before + plan.count(Action.NEW) == before + len(result.created)
+    result = commit_import(parse((DATA / name).read_bytes()))
+    assert Source.objects.count() == before + result.plan.count(Action.NEW) == before + len(result.created)
     again = plan_for(name)
     assert again.count(Action.NEW) == 0
-    assert again.count(Action.FAILED) == plan.count(Action.FAILED)
+    assert again.count(Action.FAILED) == result.plan.count(Action.FAILED)
 
 
 def test_the_gbk_file_keeps_its_chinese_author():
-    commit_import(plan_for("realworld-bib/gbk_test.bib"))
+    commit_import(parse((DATA / "realworld-bib/gbk_test.bib").read_bytes()))
     assert Source.objects.filter(author_names__contains="凯撒").exists()

@@ -3,13 +3,12 @@ of a bibliography, and linking a suggested source to a claim."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
 
 from .. import articles
 from ..bibliography.formats import IMPORT_LABELS
-from ..bibliography.importer import source_with_same_title
+from ..bibliography.importer import size_problem, source_with_same_title
 from ..models import Article, Source
 from ..vocabularies import Stance
 from .versioning import VersionedForm
@@ -26,11 +25,8 @@ class BibliographyUploadForm(Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            raise ValidationError(
-                f"The file is {upload.size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,}. "
-                "Split it into smaller files."
-            )
+        if problem := size_problem(upload.size):
+            raise ValidationError(problem)
         return upload
 
 

@@ -1,18 +1,28 @@
-"""Importing a bibliography from the sources' admin: upload -> preview of every entry's fate -> commit."""
+"""Importing a bibliography from the sources' admin: upload -> preview of every entry's fate -> commit;
+and the import log, read-only."""
 
 from __future__ import annotations
 
 import base64
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, OperationalError
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
-from ..bibliography.formats import UnknownFormat, parse
-from ..bibliography.importer import commit_import, plan_import
-from ..wording import count
+from ..bibliography.formats import UnknownFormat
+from ..bibliography.importer import (
+    ImportedFile,
+    ImportRefused,
+    commit_import,
+    is_lock_timeout,
+    plan_import,
+    read_import,
+)
+from ..models import ImportLog
 from .forms import BibliographyUploadForm
 
 
@@ -25,7 +35,8 @@ class ImportsBibliographies:
 
     def import_bibliography(self, request: HttpRequest):
         """Upload -> preview of every entry's fate -> commit, in one transaction. The preview writes nothing;
-        the commit plans again from the same bytes, so it acts on the database as it is then."""
+        the commit reads and plans again from the same bytes, within the same limits, under the import lock,
+        so it acts on the database as it is then."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import a bibliography"}
@@ -37,8 +48,8 @@ class ImportsBibliographies:
             if form.is_valid():
                 data = form.cleaned_data["file"].read()
                 try:
-                    plan = plan_import(parse(data, form.cleaned_data["format"]))
-                except UnknownFormat as error:
+                    plan = plan_import(read_import(data, form.cleaned_data["format"]))
+                except (UnknownFormat, ImportRefused) as error:
                     form.add_error("file", str(error))
                 else:
                     context.update(
@@ -52,20 +63,63 @@ class ImportsBibliographies:
         return TemplateResponse(request, "admin/evidence/source/import.html", context)
 
     def _commit_import(self, request: HttpRequest):
+        filename = request.POST.get("filename", "an upload")
         try:
             data = base64.b64decode(request.POST["content"], validate=True)
-            plan = plan_import(parse(data, request.POST.get("format", "auto")))
-        except (ValueError, UnknownFormat, KeyError):
-            self.message_user(request, "The import could not be read again: upload the file anew.", messages.ERROR)
+            parsed = read_import(data, request.POST.get("format", "auto"))
+        except ImportRefused as error:
+            return self._refuse(request, f"Nothing was imported. {error}")
+        except (ValueError, KeyError):  # not base64, an unknown format name, no content
+            return self._refuse(request, "The import could not be read again: upload the file anew.")
+        origin = ImportedFile.of(data, filename)
+        try:
+            result = commit_import(
+                parsed,
+                request.user,
+                provenance=f"Imported from {origin.filename} ({parsed.format}) by {request.user}.",
+                origin=origin,
+            )
+        except IntegrityError:  # a record saved by hand meanwhile took a DOI, PMID or key the plan wanted
+            return self._refuse(
+                request, "Nothing was imported: the sources changed while it was written. Commit again."
+            )
+        except OperationalError as error:
+            if not is_lock_timeout(error):
+                raise
+            return self._refuse(request, "Nothing was imported: another import is being written. Commit again shortly.")
+        plan = result.plan
+        level = messages.WARNING if plan.failed or result.earlier else messages.SUCCESS
+        if not (result.created or result.updated):
+            self.message_user(request, result.message(origin.filename), level)
             return HttpResponseRedirect(reverse("admin:evidence_source_import"))
-        filename = request.POST.get("filename", "an upload")[:200]
-        result = commit_import(
-            plan, request.user, provenance=f"Imported from {filename} ({plan.format}) by {request.user}."
-        )
-        self.message_user(
-            request,
-            f"Imported {filename}: {plan.summary()}. {count(len(result.created), 'new draft record')} written, "
-            f"{count(len(result.updated), 'existing record')} filled in. Batch {result.batch}: the list below.",
-            messages.WARNING if plan.failed else messages.SUCCESS,
-        )
+        self.message_user(request, f"{result.message(origin.filename)} Batch {result.batch}: the list below.", level)
         return HttpResponseRedirect(reverse("admin:evidence_source_changelist") + f"?q={result.batch}")
+
+    def _refuse(self, request: HttpRequest, message: str):
+        self.message_user(request, message, messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:evidence_source_import"))
+
+
+@admin.register(ImportLog)
+class ImportLogAdmin(admin.ModelAdmin):
+    """Every committed import, as written by the importer: looked at, never edited."""
+
+    list_display = ["committed_at", "filename", "format", "committed_by", "summary", "records", "sha256"]
+    list_filter = ["format"]
+    list_select_related = ["committed_by"]
+    search_fields = ["filename", "sha256", "batch"]
+    date_hierarchy = "committed_at"
+
+    @admin.display(description="records of the batch")
+    def records(self, log: ImportLog) -> str:
+        url = reverse("admin:evidence_source_changelist") + f"?q={log.batch}"
+        return format_html('<a href="{}">{}</a>', url, log.batch)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -80,24 +80,19 @@ class BibtexError(ValueError):
 def parse_bibtex(text: str) -> ParsedFile:
     """Every entry that can be read, and a problem (with its line) for every block that cannot."""
     library = bibtexparser.parse_string(text, append_middleware=[MonthIntMiddleware(allow_inplace_modification=True)])
+    problems, cut_short = _stray_braces(library)
     # An entry whose key an earlier entry already has is still an entry: it is read, and de-duplication
     # decides whether it is the same work (it gets a key of its own if it is not).
     # (bibtexparser leaves such an entry raw: its values still braced, so it gets the same clean-up here.)
     clashing = [
         _cleaned(block.ignore_error_block, library)
         for block in library.failed_blocks
-        if isinstance(block, model.DuplicateBlockKeyBlock)
+        if isinstance(block, model.DuplicateBlockKeyBlock) and id(block) not in cut_short
     ]
-    problems = [
+    problems += [
         ReadProblem(block.start_line + 1, str(block.error) or "not a well-formed entry (unbalanced braces or quotes?)")
         for block in library.failed_blocks
         if not isinstance(block, model.DuplicateBlockKeyBlock)
-    ]
-    # A stray "}" ends an entry early and bibtexparser files the rest as a comment, silently.
-    problems += [
-        ReadProblem(block.start_line + 1, f"fields outside any entry (a stray brace?): {block.comment.strip()[:60]!r}")
-        for block in library.comments
-        if isinstance(block, model.ImplicitComment) and LEFTOVER_FIELD.search(_uncommented(block.comment))
     ]
     records = []
     warnings = [
@@ -105,7 +100,7 @@ def parse_bibtex(text: str) -> ParsedFile:
         for entry in clashing
     ]
     # Library.entries builds a new list at every call: read once (once per entry made 10,000 entries 13x slower).
-    entries = library.entries
+    entries = [entry for entry in library.entries if id(entry) not in cut_short]
     by_key = {entry.key: entry for entry in entries}
     for entry in [*entries, *clashing]:
         fields, warning = _with_crossref(entry, by_key)
@@ -119,6 +114,34 @@ def parse_bibtex(text: str) -> ParsedFile:
             problems.append(ReadProblem(entry.start_line + 1, "braces nested too deeply to read", entry.key))
     problems.sort(key=lambda problem: problem.line or 0)
     return ParsedFile("bibtex", records, problems, warnings=warnings)
+
+
+def _stray_braces(library: bibtexparser.Library) -> tuple[list[ReadProblem], set[int]]:
+    """A stray "}" ends an entry early and bibtexparser files the rest of it as a comment, silently. The
+    entry so cut short fails as a whole (writing its first half would lose the rest without a word); text
+    of that kind after anything else fails on its own. Returns the problems and the ids of the cut blocks."""
+    problems, cut_short = [], set()
+    blocks = library.blocks
+    for before, block in zip([None, *blocks], blocks, strict=False):
+        if not (isinstance(block, model.ImplicitComment) and LEFTOVER_FIELD.search(_uncommented(block.comment))):
+            continue
+        leftover = block.comment.strip()[:60]
+        cut = before.ignore_error_block if isinstance(before, model.DuplicateBlockKeyBlock) else before
+        if isinstance(cut, model.Entry):
+            cut_short.add(id(before))
+            problems.append(
+                ReadProblem(
+                    cut.start_line + 1,
+                    f"cut short by a stray `}}`: the fields from line {block.start_line + 1} on ({leftover!r}) fell "
+                    "outside the entry, so the whole entry fails",
+                    cut.key,
+                )
+            )
+        else:
+            problems.append(
+                ReadProblem(block.start_line + 1, f"fields outside any entry (a stray brace?): {leftover!r}")
+            )
+    return problems, cut_short
 
 
 def _uncommented(text: str) -> str:
@@ -169,18 +192,25 @@ def entry_to_record(entry: model.Entry, fields: dict | None = None) -> SourceRec
     if fields is None:
         fields = {field.key.lower(): field.value for field in entry.fields}
     record = SourceRecord(key=entry.key, line=entry.start_line + 1)
+
+    def decoded(name: str) -> str:
+        changes = []
+        text = decode_latex(fields.get(name, ""), changes)
+        record.changes += [f"{name}: {change}" for change in changes]
+        return text
+
     for name, attribute in TEXT_FIELDS.items():
         if isinstance(fields.get(name), str) and not getattr(record, attribute):
-            setattr(record, attribute, decode_latex(fields[name]))
+            setattr(record, attribute, decoded(name))
     for name, attribute in VERBATIM_FIELDS.items():
         if isinstance(fields.get(name), str):
             setattr(record, attribute, fields[name].replace(VERBATIM_BACKSLASH, "\\").strip())
-    record.authors = read_names(fields.get("author", ""))
+    record.authors = read_names(fields.get("author", ""), record.changes)
     record.year = _whole_number(fields.get("year"))
     record.month = fields.get("month") if isinstance(fields.get("month"), int) else None
     record.sample_size = _whole_number(fields.get("samplesize"))
     record.keywords = "; ".join(
-        word.strip() for word in decode_latex(fields.get("keywords", "")).replace(";", ",").split(",") if word.strip()
+        word.strip() for word in decoded("keywords").replace(";", ",").split(",") if word.strip()
     )
     record.entry_type = _entry_type(entry.entry_type.lower(), record.study_design)
     # Our own exports say which of our types a @misc or @article stands for.
@@ -190,18 +220,22 @@ def entry_to_record(entry: model.Entry, fields: dict | None = None) -> SourceRec
     return record
 
 
-def read_names(value: str) -> list[PersonName]:
-    """Split an author field; a name wholly in braces, like {World Health Organization}, is an organisation."""
+def read_names(value: str, changes: list[str] | None = None) -> list[PersonName]:
+    """Split an author field; a name wholly in braces, like {World Health Organization}, is an organisation.
+    A LaTeX command kept as text is noted in `changes`."""
+    notes: list[str] = []
     names = []
     for raw in split_multiple_persons_names(value) if value.strip() else []:
         raw = raw.strip()
         if raw.startswith("{") and raw.endswith("}") and _balanced(raw[1:-1]):
-            names.append(PersonName(family=decode_latex(raw[1:-1]), is_organization=True))
+            names.append(PersonName(family=decode_latex(raw[1:-1], notes), is_organization=True))
             continue
         parts = parse_single_name_into_parts(raw, strict=False)
-        family = decode_latex(" ".join(parts.von + parts.last))
-        given = decode_latex(" ".join(parts.first + parts.jr))
+        family = decode_latex(" ".join(parts.von + parts.last), notes)
+        given = decode_latex(" ".join(parts.first + parts.jr), notes)
         names.append(PersonName(family=family, given=given))
+    if changes is not None:
+        changes += [f"author: {note}" for note in notes]
     return names
 
 

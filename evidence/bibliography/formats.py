@@ -115,9 +115,36 @@ BINARY_SIGNATURES = {
 def refuse_binary(data: bytes) -> None:
     kind = next((name for magic, name in BINARY_SIGNATURES.items() if data.startswith(magic)), None)
     if kind is None and data.count(b"\x00") > len(data) // 10:  # a stray NUL or two is text (and removed)
+        if wide := _unmarked_wide_encoding(data):
+            raise UnknownFormat(
+                f"The file looks like {wide} text without the byte-order mark that would say so: "
+                "save it as UTF-8 (or UTF-16 with a byte-order mark) and upload it again."
+            )
         kind = "a binary file"
     if kind:
         raise UnknownFormat(f"This is {kind}, not a bibliography: export BibTeX, RIS, CSL-JSON or PubMed text instead.")
+
+
+def _unmarked_wide_encoding(data: bytes) -> str:
+    """UTF-16 text without its byte-order mark: mostly ASCII letters, each with a NUL byte before it
+    (big-endian) or after it (little-endian); anything else with that many NULs is binary. Named, or ""."""
+    head = data[:4000]
+    even, odd = head[0::2], head[1::2]
+
+    def mostly(half: bytes, test) -> bool:
+        return sum(map(test, half)) > 0.9 * len(half)
+
+    def nul(byte: int) -> bool:
+        return byte == 0
+
+    def ascii_letter(byte: int) -> bool:
+        return 0 < byte < 0x80
+
+    if mostly(even, nul) and mostly(odd, ascii_letter):
+        return "UTF-16 (big-endian)"
+    if mostly(odd, nul) and mostly(even, ascii_letter):
+        return "UTF-16 (little-endian)"
+    return ""
 
 
 def detect_format(text: str) -> str:
@@ -132,10 +159,34 @@ def detect_format(text: str) -> str:
     )
 
 
+# Byte-order marks of the Unicode encodings that are not UTF-8 (the UTF-32 ones first: FF FE starts both).
+BYTE_ORDER_MARKS = [
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+    (b"\xff\xfe", "utf-16", "UTF-16"),
+    (b"\xfe\xff", "utf-16", "UTF-16"),
+]
+
+
+def decode_marked(data: bytes) -> tuple[str, str] | None:
+    """Text and encoding of a file that starts with the byte-order mark of UTF-16 or UTF-32 (as Windows
+    tools write "Unicode" files); None without one. A file the mark belies is refused, naming it."""
+    for mark, codec, name in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(codec), name
+            except UnicodeDecodeError as error:
+                raise UnknownFormat(
+                    f"The file starts with the byte-order mark of {name} but is not valid {name} "
+                    f"(at byte {error.start:,}): save it as UTF-8 and upload it again."
+                ) from error
+    return None
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Text of an uploaded file, and the encoding it was read in: UTF-8 when it is; GB18030 (as some
-    Chinese reference managers write) when its non-ASCII bytes come in pairs; else Windows-1252, whose
-    accented letters are single bytes."""
+    """Text of an uploaded file, and the encoding it was read in: UTF-8 (with or without BOM) when it is;
+    GB18030 (as some Chinese reference managers write) when its non-ASCII bytes come in pairs; else
+    Windows-1252, whose accented letters are single bytes. (UTF-16 and UTF-32 are told by their BOM first.)"""
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
@@ -153,15 +204,31 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def parse(data: bytes, fmt: str = "auto") -> ParsedFile:
-    refuse_binary(data)
-    text, encoding = decode(data)
+    marked = decode_marked(data)
+    if marked is None:
+        refuse_binary(data)
+    text, encoding = marked or decode(data)
     if "\x00" in text:
         text = text.replace("\x00", "")  # PostgreSQL refuses NUL in text; it is never meaningful here
     name = detect_format(text) if fmt == "auto" else fmt
     parsed = IMPORT_FORMATS[name](text)
+    if not parsed.records and not parsed.problems and fmt != "auto":
+        raise UnknownFormat(_nothing_read(text, name))
     if encoding != "UTF-8":
         parsed.notes.append(f"The file is not UTF-8; it was read as {encoding}.")
     return parsed
+
+
+def _nothing_read(text: str, chosen: str) -> str:
+    """Why a file read in the format a curator chose gave no entry at all: most often it is in another."""
+    try:
+        found = detect_format(text)
+    except UnknownFormat:
+        return f"No {IMPORT_LABELS[chosen]} entry was found in the file."
+    return (
+        f"No {IMPORT_LABELS[chosen]} entry was found in the file; its content looks like {IMPORT_LABELS[found]}. "
+        "Choose that format, or let it be told from the content."
+    )
 
 
 STYLE_NAMES = {name: label for name, (label, _) in STYLES.items()}

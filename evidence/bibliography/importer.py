@@ -2,6 +2,11 @@
 the plan in one transaction. Planning writes nothing, so the same code serves the admin's preview and
 `import_bibliography --dry-run`.
 
+A commit plans again inside its write transaction, under a lock that serialises imports (PostgreSQL: an
+advisory lock; SQLite: every transaction begins IMMEDIATE, holding the write lock), so two commits of the
+same file at once write one set of records: the second finds the first's records and matches them. Every
+limit (size, entries, authors, field lengths) is checked there too, whatever the form checked before.
+
 Duplicates are found by the rule of `dedup` (DOI, then PMID, then normalised title + year + first
 author) against the database and within the file; this module looks the candidates up. A duplicate only
 fills fields that are empty on the record it matches; where both have a value and they differ, the
@@ -10,27 +15,35 @@ existing (curated) value stays and the difference is listed as a conflict.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history
 
 from .. import identifiers
 from ..identifiers import TITLE_KEY_LENGTH, normalised
-from ..models import Author, Authorship, Source
+from ..models import Author, Authorship, ImportLog, Source
 from ..vocabularies import CurationStatus
 from ..wording import count
 from .dedup import comparable, first_match, first_with_title_and_year, identities, record_identities
+from .formats import parse
 from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
 from .sources import source_values
 
 # The largest consortium papers list about 3,000 authors; a longer list is an error in the file.
 MAX_AUTHORS = 5_000
-DOI_INSIDE = re.compile(r"10\.\d{4,9}/\S+")
+MAX_NAME_LENGTHS = {"family": 300, "given": 200}  # Author's columns
+# A DOI given as a link (https://doi.org/…, http://doi.acm.org/…): the link is the whole value.
+DOI_LINK = re.compile(r"^https?://\S*?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+# Any number that no other advisory lock of the database uses: held by one import's transaction at a time.
+IMPORT_LOCK = 0x6B72_746D
 # Fields compared for conflicts, with how two values are made comparable.
 COMPARED_FIELDS = [name for name in source_values(SourceRecord()) if name not in ("provenance",)]
 
@@ -55,6 +68,7 @@ class EntryPlan:
     earlier: EntryPlan | None = None  # or the earlier entry of the same file it matches
     fills: dict[str, object] = field(default_factory=dict)
     conflicts: dict[str, tuple[object, object]] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)  # what is stored otherwise than the file says, and why
 
     @property
     def where(self) -> str:
@@ -75,22 +89,57 @@ class ImportPlan:
     def failed(self) -> bool:
         return self.count(Action.FAILED) > 0
 
+    @property
+    def changed(self) -> int:
+        """Entries written with something changed (listed with each); failed entries write nothing."""
+        return sum(bool(entry.changes) for entry in self.entries if entry.action != Action.FAILED)
+
     def summary(self) -> str:
+        changed = f", {self.changed} changed" if self.changed else ""
         return (
             f"{self.count(Action.NEW)} new, {count(self.count(Action.DUPLICATE), 'duplicate')}, "
-            f"{count(self.count(Action.CONFLICT), 'conflict')}, {self.count(Action.FAILED)} failed"
+            f"{count(self.count(Action.CONFLICT), 'conflict')}, {self.count(Action.FAILED)} failed{changed}"
         )
+
+
+class ImportRefused(ValueError):
+    """The file as a whole is over a limit: nothing of it is planned or written."""
+
+
+def size_problem(size: int) -> str:
+    """Why a file of `size` bytes may not be imported, or ""."""
+    if size > settings.IMPORT_MAX_BYTES:
+        return f"The file is {size:,} bytes; the limit is {settings.IMPORT_MAX_BYTES:,}. Split it into smaller files."
+    return ""
+
+
+def read_import(data: bytes, fmt: str = "auto") -> ParsedFile:
+    """The file parsed, if it is within the limits of an import (IMPORT_MAX_BYTES, IMPORT_MAX_ENTRIES);
+    ImportRefused (or formats.UnknownFormat) says why not. Every way in -- upload, commit, command -- reads
+    through here."""
+    if problem := size_problem(len(data)):
+        raise ImportRefused(problem)
+    parsed = parse(data, fmt)
+    entries = len(parsed.records) + len(parsed.problems)
+    if entries > settings.IMPORT_MAX_ENTRIES:
+        raise ImportRefused(
+            f"The file has {entries:,} entries; the limit is {settings.IMPORT_MAX_ENTRIES:,}. "
+            "Split it into smaller files."
+        )
+    return parsed
 
 
 # --- planning ------------------------------------------------------------------------------------------
 
 
 def plan_import(parsed: ParsedFile) -> ImportPlan:
+    """What each entry would do. The parsed file is left as it is (a commit plans it again)."""
     entries = [
         EntryPlan(0, problem.line, problem.key, "", Action.FAILED, problem.message) for problem in parsed.problems
     ]
     cleaned = []
-    for record in parsed.records:
+    for original in parsed.records:
+        record = copy.copy(original)
         tidy_record(record)
         problem = record_problem(record)
         if problem:
@@ -102,7 +151,9 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     known = _existing_matches(cleaned, keys)
     in_file: dict[tuple, list[EntryPlan]] = {}
     for record in cleaned:
-        entry = EntryPlan(0, record.line, record.key, record.title, Action.NEW, record=record)
+        entry = EntryPlan(
+            0, record.line, record.key, record.title, Action.NEW, record=record, changes=list(record.changes)
+        )
         existing = first_match(record, keys[id(record)], known)
         if existing is not None:
             entry.existing = existing
@@ -126,11 +177,12 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
 def tidy_record(record: SourceRecord) -> None:
     """Put a record's values in the form a Source stores, in place: a DOI given as a link becomes the DOI
     inside it; DOI, PMID and PMCID are normalised as on every save (so comparisons see the same values);
-    extra URLs move to the provenance."""
+    extra URLs move to the provenance. Anything else in the DOI field stays whole, to be validated: a
+    malformed DOI fails its entry instead of being cut to the part that looks right."""
     _tidy_urls(record)
-    found = DOI_INSIDE.search(record.doi)
-    if found:  # a DOI given as a link (doi.org, doi.acm.org …): the DOI inside it
-        record.doi = found.group(0)
+    link = DOI_LINK.match(record.doi.strip())
+    if link:
+        record.doi = link.group(1)
     record.doi = identifiers.normalize_doi(record.doi)
     record.pmid = identifiers.normalize_pmid(record.pmid)
     record.pmcid = identifiers.normalize_pmcid(record.pmcid)
@@ -147,8 +199,10 @@ def record_problem(record: SourceRecord) -> str:
         return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in error.message_dict.items())
     if len(record.authors) > MAX_AUTHORS:
         return f"{len(record.authors):,} authors: more than the {MAX_AUTHORS:,} a record may have"
-    if any(len(name.family) > 300 or len(name.given) > 200 for name in record.authors):
-        return "an author name is longer than 300 characters"
+    for name in record.authors:
+        for part, limit in MAX_NAME_LENGTHS.items():
+            if len(getattr(name, part)) > limit:
+                return f"an author's {part} name is {len(getattr(name, part)):,} characters, over the limit of {limit}"
     return ""
 
 
@@ -227,19 +281,58 @@ def _compare(entry: EntryPlan, current: dict, current_authors: list) -> None:
 # --- committing ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ImportedFile:
+    """The file an import came from, as its log keeps it."""
+
+    filename: str
+    sha256: str
+    size: int
+
+    @classmethod
+    def of(cls, data: bytes, filename: str) -> ImportedFile:
+        return cls(filename[:200], hashlib.sha256(data).hexdigest(), len(data))
+
+
 @dataclass
 class ImportResult:
+    plan: ImportPlan  # as made inside the write transaction
     created: list[Source]
     updated: list[Source]
     batch: str  # in every record's provenance and history, so one import can be found as a whole
+    earlier: ImportLog | None = None  # the first commit of the same file, if there was one
+
+    def message(self, filename: str) -> str:
+        """What the commit did, in a sentence for the curator."""
+        done = (
+            f"{count(len(self.created), 'new draft record')} written, "
+            f"{count(len(self.updated), 'existing record')} filled in"
+        )
+        if self.earlier is None:
+            return f"Imported {filename}: {self.plan.summary()}. {done}."
+        before = (
+            f"{filename} was already imported by {self.earlier.committed_by or 'no named user'} "
+            f"on {self.earlier.committed_at:%Y-%m-%d %H:%M} UTC (batch {self.earlier.batch})"
+        )
+        if not (self.created or self.updated):
+            return f"{before}: nothing written, every entry is already in the database ({self.plan.summary()})."
+        return f"{before}; imported again: {self.plan.summary()}. {done}."
 
 
-def commit_import(plan: ImportPlan, user=None, provenance: str = "") -> ImportResult:
-    """Write the plan: all of it or (on any error) nothing. Entries that failed are skipped, not written.
-    New sources, their history rows and their author links go in with bulk inserts."""
+def commit_import(
+    parsed: ParsedFile, user=None, provenance: str = "", origin: ImportedFile | None = None
+) -> ImportResult:
+    """Plan the parsed file and write the plan: all of it or (on any error) nothing. Entries that failed are
+    skipped, not written. New sources, their history rows and their author links go in with bulk inserts.
+
+    The plan is made inside the write transaction, under the import lock: a commit acts on the database as
+    the commit before it left it. With an `origin`, the import is logged (ImportLog) unless it repeats a
+    logged file and writes nothing."""
     batch = f"import-{uuid.uuid4().hex[:10]}"
     provenance = f"{provenance} ({batch})".strip()
     with transaction.atomic():
+        _lock_imports()
+        plan = plan_import(parsed)
         authors = _authors_for(plan)
         taken = set(Source.objects.values_list("key", flat=True))
         new_entries = [entry for entry in plan.entries if entry.action == Action.NEW]
@@ -260,7 +353,41 @@ def commit_import(plan: ImportPlan, user=None, provenance: str = "") -> ImportRe
                 _fill(target, entry.fills, authors, user, batch)
                 if entry.existing:
                     updated.append(target)
-    return ImportResult(created, updated, batch)
+        earlier = None
+        if origin is not None:
+            earlier = (
+                ImportLog.objects.select_related("committed_by")
+                .filter(sha256=origin.sha256)
+                .order_by("committed_at", "pk")
+                .first()
+            )
+            if earlier is None or created or updated:
+                ImportLog.objects.create(
+                    sha256=origin.sha256,
+                    filename=origin.filename,
+                    format=plan.format,
+                    size=origin.size,
+                    batch=batch,
+                    committed_by=user,
+                    summary=plan.summary(),
+                    created=len(created),
+                    filled=len(updated),
+                )
+    return ImportResult(plan, created, updated, batch, earlier)
+
+
+def is_lock_timeout(error: Exception) -> bool:
+    """Whether a database error is SQLite giving up on the write lock (after settings' busy_timeout) while
+    another import holds it: the import can simply be committed again."""
+    return connection.vendor == "sqlite" and "database is locked" in str(error)
+
+
+def _lock_imports() -> None:
+    """Wait for any other import to finish, then hold the lock until this transaction ends. On SQLite the
+    transaction already holds the database's write lock: settings begin every one IMMEDIATE."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def _authors_for(plan: ImportPlan) -> dict[tuple[str, str], Author]:
@@ -321,6 +448,7 @@ def report_lines(plan: ImportPlan) -> list[str]:
     lines = [
         f"{entry.where:>12}  {entry.action.value:<9}  {entry.file_key or '-'}: {entry.title[:70] or '(no title)'}"
         + (f"\n{'':>14}{entry.reason}" if entry.reason else "")
+        + "".join(f"\n{'':>14}changed: {change}" for change in entry.changes)
         for entry in plan.entries
     ]
     lines += [f"note: {note}" for note in plan.notes]

@@ -41,6 +41,8 @@ class SourceRecord:
     sample_size_unit: str = ""
     provenance: str = ""
     line: int | None = None  # where the record starts in its file, for messages
+    # What the reader stored otherwise than the file says, and why (e.g. an unknown LaTeX command kept as text).
+    changes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,23 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from evidence.bibliography.formats import IMPORT_FORMATS, UnknownFormat, parse
-from evidence.bibliography.importer import commit_import, plan_import, report_lines
+from evidence.bibliography.formats import IMPORT_FORMATS, UnknownFormat
+from evidence.bibliography.importer import (
+    ImportedFile,
+    ImportRefused,
+    commit_import,
+    plan_import,
+    read_import,
+    report_lines,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Import a bibliography (BibTeX, RIS, CSL-JSON or PubMed MEDLINE): print what happens to each entry "
         "(new, duplicate, conflict, failed) and a summary, then write the new records and the fills in one "
-        "transaction. Exit status 1 when any entry failed. With --dry-run nothing is written."
+        "transaction, logged with the file's SHA-256. Exit status 1 when any entry failed. With --dry-run "
+        "nothing is written."
     )
 
     def add_arguments(self, parser):
@@ -26,18 +34,25 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
         try:
-            plan = plan_import(parse(data, format))
-        except UnknownFormat as error:
+            parsed = read_import(data, format)
+        except (UnknownFormat, ImportRefused) as error:
             raise CommandError(f"{path}: {error}") from error
         creator = get_user_model().objects.filter(username=user).first() if user else None
         if user and creator is None:
             raise CommandError(f"No user {user!r}.")
+        if dry_run:
+            plan = plan_import(parsed)
+        else:
+            origin = ImportedFile.of(data, path.name)
+            result = commit_import(
+                parsed, creator, provenance=f"Imported from {path.name} ({parsed.format}).", origin=origin
+            )
+            plan = result.plan
         for line in report_lines(plan):
             self.stdout.write(line)
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         else:
-            result = commit_import(plan, creator, provenance=f"Imported from {path.name} ({plan.format}).")
-            self.stdout.write(f"Wrote {len(result.created)} new and filled {len(result.updated)} existing records.")
+            self.stdout.write(f"{result.message(origin.filename)} Batch {result.batch}.")
         if plan.failed:
             raise SystemExit(1)
