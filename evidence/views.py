@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
 from . import filters, overviews, reports
-from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
+from .bibliography import embedded, styles
+from .bibliography.formats import EXPORT_FORMATS, STYLED_FORMATS
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source, records_of
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
@@ -98,9 +99,12 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
         .order_by("claim__article__title", "claim__start", "claim__pk")
     )
     record = record_from_source(source)
+    page_url = request.build_absolute_uri(source.get_absolute_url())
     context = {
         "source": source,
-        "cite_as": [(STYLE_NAMES[style], format_references([record], style, "html")[0]) for style in STYLE_NAMES],
+        "citation_tags": embedded.highwire_tags(record, page_url),
+        "json_ld": embedded.json_ld(record, page_url),
+        "cite_as": [(label, format_references([record], style, "html")[0]) for style, label in styles.common()],
         "links": [(link, reports.assess_claim(link.claim)) for link in evidence],
         "harms": source.adverse_effect_reports.select_related("effect", "compound").order_by("effect__term"),
     }
@@ -239,13 +243,15 @@ def first_statements(
 # --- bibliography downloads: one function, four scopes ------------------------------------------------
 
 
-def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, name: str) -> StreamingHttpResponse:
+def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, name: str) -> HttpResponse:
     """The sources as a file, streamed so that any number of them downloads in flat memory."""
     if fmt not in EXPORT_FORMATS:
         raise Http404(f"No bibliography format {fmt!r}: use {', '.join(EXPORT_FORMATS)}.")
     style = request.GET.get("style") or "apa"
-    if style not in STYLE_NAMES:
-        raise Http404(f"No citation style {style!r}: use {', '.join(STYLE_NAMES)}.")
+    try:
+        styles.resolve(style)
+    except styles.UnknownStyle as error:
+        return HttpResponse(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
     export = EXPORT_FORMATS[fmt]
     response = StreamingHttpResponse(export.write(records_of(sources), style), content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{export.extension}"'
@@ -278,3 +284,43 @@ def article_sources_export(request: HttpRequest, slug: str, fmt: str) -> HttpRes
     article = get_object_or_404(Article, slug=slug)
     sources = Source.objects.public().filter(evidence__claim__article=article).distinct().order_by("key")
     return bibliography_download(request, sources, fmt, f"{article.slug}-sources")
+
+
+# The export views a style picker may send its choice to (the scope's formatted-references download).
+STYLED_EXPORTS = {"sources-export", "source-export", "claim-sources-export", "article-sources-export"}
+
+
+@require_safe
+def style_picker(request: HttpRequest) -> HttpResponse:
+    """Find a citation style by name among the ~10,800 CSL styles (the four common first), and download a
+    set of sources in it. `export` is the set's own download link (as the page offering it wrote it)."""
+    export = request.GET.get("export", "")
+    path, _, query = export.partition("?")
+    try:
+        match = resolve(path) if path.startswith("/") else None
+    except Resolver404:
+        match = None
+    if match is None or match.url_name not in STYLED_EXPORTS:
+        return HttpResponse(
+            "Choose a style from a page's download links (the export to style is missing or not ours).\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    kept = filters.without(QueryDict(query), "style")[1:]
+
+    def links(style_id: str) -> list[tuple[str, str]]:
+        urls = []
+        for fmt, export_format in STYLED_FORMATS.items():
+            url = reverse(f"evidence:{match.url_name}", kwargs={**match.kwargs, "fmt": fmt})
+            urls.append((export_format.label, f"{url}?{kept + '&' if kept else ''}style={style_id}"))
+        return urls
+
+    query_text = request.GET.get("q", "").strip()[:200]
+    found = styles.search(query_text)
+    context = {
+        "q": query_text,
+        "export": export,
+        "styles": [(info, links(info.id)) for info in found],
+        "limit": styles.SEARCH_LIMIT,
+    }
+    return render(request, "evidence/style_picker.html", context)

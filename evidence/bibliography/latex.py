@@ -15,7 +15,8 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
 # Characters or sequences that make a value LaTeX rather than plain text.
-LATEX_MARKUP = re.compile(r"[\\{}~$]|--")
+# (`` and '' are LaTeX's quotes: left undecoded they reached formatted references as typed.)
+LATEX_MARKUP = re.compile(r"[\\{}~$]|--|``|''")
 # In a BibTeX value a bare % is a literal percent sign; to LaTeX it starts a comment that would
 # swallow the rest of the line ("50% of users" decoded to "50").
 BARE_PERCENT = re.compile(r"(?<!\\)%")
@@ -106,6 +107,14 @@ _ESCAPES = {ord(char): latex for char, latex in LATEX_SPECIALS.items()}
 _LATEX_OF = _LatexOfCharacter(_ESCAPES)
 # One character class: an alternation scans long abstracts several times slower.
 SPECIAL_OR_NON_ASCII = re.compile("[" + re.escape("".join(LATEX_SPECIALS)) + r"\x80-\U0010ffff]")
+
+
+SPECIAL = re.compile("[" + re.escape("".join(LATEX_SPECIALS)) + "]")
+
+
+def escape_specials(value: str) -> str:
+    """Plain text -> a BibTeX value in UTF-8: only the characters special to BibTeX escaped."""
+    return value.translate(_ESCAPES) if SPECIAL.search(value) else value
 
 
 def encode_latex(value: str) -> str:

@@ -18,9 +18,12 @@ class SourceRecord:
     entry_type: str = "article"
     title: str = ""
     authors: list[PersonName] = field(default_factory=list)
+    # The list names only the first authors ("and others", "et al."): styles print "et al." after them.
+    authors_truncated: bool = False
     year: int | None = None
     month: int | None = None
     container_title: str = ""
+    journal_abbreviation: str = ""  # only as the record gives it (MEDLINE TA, RIS J2, CSL container-title-short)
     volume: str = ""
     issue: str = ""
     pages: str = ""

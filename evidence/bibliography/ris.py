@@ -70,6 +70,9 @@ NOTE_FIELDS = {
 }
 RIS_MONTH = re.compile(r"^\d{4}/(\d{1,2})\b")  # DA and Y1 are YYYY/MM/DD/other
 LINE_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
+# RIS has no tag for a truncated author list: a labelled note says so (never an author called "others").
+TRUNCATED_NOTE = "Author list: truncated (et al.)"
+ET_AL_NAMES = {"others", "et al.", "et al", "et. al."}
 DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\..+)$", re.IGNORECASE)
 
 
@@ -127,12 +130,15 @@ def ris_to_record(entry: dict, line: int) -> SourceRecord:
     record.key = _first(entry, "id", "label")
     record.title = _first(entry, "title", "primary_title", "translated_title")
     names = entry.get("authors") or entry.get("first_authors") or []
-    record.authors = [_name(name) for name in names if name.strip()]
+    record.authors = [_name(name) for name in names if name.strip() and name.strip().lower() not in ET_AL_NAMES]
+    record.authors_truncated = len(record.authors) < len([name for name in names if name.strip()])
     year = YEAR.search(_first(entry, "year", "publication_year", "date"))
     record.year = int(year.group(1)) if year else None
     month = RIS_MONTH.match(_first(entry, "date") or _first(entry, "publication_year"))
     record.month = int(month.group(1)) if month and 1 <= int(month.group(1)) <= 12 else None
     record.container_title = _first(entry, "secondary_title", "alternate_title3", "journal_name", "alternate_title1")
+    abbreviation = _first(entry, "alternate_title1", "alternate_title2")  # J2, JA
+    record.journal_abbreviation = abbreviation if abbreviation != record.container_title else ""
     record.volume = _first(entry, "volume")
     record.issue = _first(entry, "number")
     start, end = _first(entry, "start_page"), _first(entry, "end_page")
@@ -158,6 +164,8 @@ def ris_to_record(entry: dict, line: int) -> SourceRecord:
     if work_type in EntryType.values:
         record.entry_type = work_type
     for note in entry.get("notes", []):
+        if note.strip() == TRUNCATED_NOTE:
+            record.authors_truncated = True
         label, _, value = note.partition(": ")
         if label in NOTE_FIELDS and value.strip():
             attribute = NOTE_FIELDS[label]
@@ -199,6 +207,7 @@ def record_to_ris(record: SourceRecord) -> dict:
         "year": str(record.year or ""),
         "date": f"{record.year}/{record.month:02d}" if record.year and record.month else "",
         "secondary_title": record.container_title,
+        "alternate_title1": record.journal_abbreviation,
         "volume": record.volume,
         "number": record.issue,
         "start_page": start.strip(),
@@ -216,9 +225,12 @@ def record_to_ris(record: SourceRecord) -> dict:
         if record.entry_type != RIS_TYPES.get(WRITE_TYPES.get(record.entry_type))
         else "",
         "notes": [
-            f"{label}: {getattr(record, attribute)}"
-            for label, attribute in NOTE_FIELDS.items()
-            if getattr(record, attribute) not in ("", None)
+            *([TRUNCATED_NOTE] if record.authors_truncated else []),
+            *(
+                f"{label}: {getattr(record, attribute)}"
+                for label, attribute in NOTE_FIELDS.items()
+                if getattr(record, attribute) not in ("", None)
+            ),
         ],
     }
     return {tag: _one_line(value) for tag, value in entry.items() if value}

@@ -5,6 +5,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from evidence import wording
+from evidence.bibliography import embedded
+from evidence.bibliography.sources import record_from_source
 from evidence.support import Status
 from evidence.vocabularies import Stance, StudyDesign
 
@@ -98,3 +100,9 @@ def evidence_row(evidence) -> str:
         stance_label(evidence.stance),
         evidence.finding,
     )
+
+
+@register.filter
+def coins(source) -> str:
+    """A source's COinS (OpenURL) for the title of a <span class="Z3988">, from its public record."""
+    return embedded.coins(record_from_source(source))

@@ -1,0 +1,183 @@
+"""Title case rules: which words keep their capitals in every style, and APA-style sentence case.
+
+Titles are stored as the source gives them (often Title Case). Formatted references get sentence case
+made here, with the words that must keep their capitals protected; CSL processors get those words in
+`<span class="nocase">` (so a title-case style cannot change them either) and BibTeX gets them braced.
+
+A word keeps its capitals when it is
+- on the list in data/proper_nouns.txt (taxa, places, peoples, organisations, months), written there
+  as it must appear: in sentence case "mitragyna speciosa" becomes "Mitragyna speciosa" (exports
+  keep the source's spelling, braced or in a nocase span);
+- an acronym or a word with a capital after its first letter or with a digit (DEA, U.S., McCurdy,
+  mRNA, CYP2D6, 7-OH), or the pronoun / numeral "I";
+- the first word of the title, or the first word after a colon, question mark or full stop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROPER_NOUNS_FILE = Path(__file__).with_name("data") / "proper_nouns.txt"
+# A word: letters and digits, with inner apostrophes, dots (U.S.) and hyphens (opioid-like).
+WORD = re.compile(r"[^\W_](?:[\w'’.]*[^\W_])?(?:-[^\W_](?:[\w'’.]*[^\W_])?)*")
+SENTENCE_BREAK = re.compile(r"^[\"”’')\]]*\s*[:?!.—]\s*[\"“‘'(\[]*$")
+# A full stop after these (or after an initial, or inside U.S.) ends no sentence.
+# (Korth. and L. are botanical authorities: Mitragyna speciosa Korth.)
+ABBREVIATIONS = {"vs", "al", "cf", "etc", "approx", "e.g", "i.e", "no", "vol", "st", "dr", "korth"}
+# Below this share of capitalised words, a title is already in sentence case and its capitals are
+# taken to be names ("Ramathibodi Poison Center"): only title-case titles are lowered.
+TITLE_CASE_SHARE = 0.6
+MIN_WORD_FOR_CASE_VOTE = 4  # "of", "and", "the", "in" are lower case in title case too
+NOCASE_START, NOCASE_END = '<span class="nocase">', "</span>"
+
+
+@lru_cache(maxsize=1)
+def proper_nouns() -> tuple[str, ...]:
+    lines = PROPER_NOUNS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _proper_noun_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    terms = sorted(proper_nouns(), key=len, reverse=True)
+    canonical = {term.lower(): term for term in terms}
+    alternation = "|".join(re.escape(term) for term in terms)
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-]|-\w)", re.IGNORECASE), canonical
+
+
+def keeps_its_case(word: str) -> bool:
+    """An acronym, a word with an inner capital or a digit, or "I"."""
+    letters = word.replace(".", "").replace("'", "").replace("’", "")
+    return (
+        word == "I"
+        or any(char.isdigit() for char in word)
+        or any(char.isupper() for char in letters[1:])
+        or (len(letters) > 1 and letters.isupper())
+    )
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    name: bool  # on the proper-noun list
+    word: bool
+    canonical: str = ""  # a name as the list writes it
+
+    @property
+    def keeps_case(self) -> bool:
+        """A name, or a word with a part that keeps its case (7-OH, US-based): no style may change it."""
+        return self.name or (self.word and any(keeps_its_case(part) for part in self.text.split("-")))
+
+
+def pieces(title: str) -> list[Piece]:
+    """The title cut into protected names, other words and the text between them."""
+    pattern, canonical = _proper_noun_pattern()
+    result: list[Piece] = []
+    position = 0
+    for match in pattern.finditer(title):
+        result += _words(title[position : match.start()])
+        result.append(Piece(match.group(), True, True, canonical[match.group().lower()]))
+        position = match.end()
+    return result + _words(title[position:])
+
+
+def _words(text: str) -> list[Piece]:
+    result, position = [], 0
+    for match in WORD.finditer(text):
+        if match.start() > position:
+            result.append(Piece(text[position : match.start()], False, False))
+        result.append(Piece(match.group(), False, True))
+        position = match.end()
+    if position < len(text):
+        result.append(Piece(text[position:], False, False))
+    return result
+
+
+def is_title_case(title: str) -> bool:
+    votes = [
+        piece.text[0].isupper()
+        for index, piece in enumerate(pieces(title))
+        if piece.word and not piece.keeps_case and len(piece.text) >= MIN_WORD_FOR_CASE_VOTE and index > 0
+    ]
+    return bool(votes) and sum(votes) >= TITLE_CASE_SHARE * len(votes)
+
+
+def sentence_case(title: str) -> str:
+    """APA 7 sentence case: lower case except the first word, the first after a colon, and what keeps
+    its capitals (above). A title already in sentence case keeps its capitals (they are names)."""
+    return "".join(text for text, _ in _cased_pieces(title))
+
+
+def nocase_markup(title: str, escape: Callable[[str], str] = str, *, to_sentence_case: bool = False) -> str:
+    """The title for a CSL processor: words that keep their capitals in nocase spans, the rest escaped.
+    A span takes in the whole run of non-spaces around it ("(WHO)", "Organization's"): citeproc-py's
+    title case re-joins the words of each span with spaces, which would write "( WHO )"."""
+    text, kept = "", []
+    for piece, keep in _cased_pieces(title, to_sentence_case=to_sentence_case):
+        if keep:
+            kept.append([len(text), len(text) + len(piece)])
+        text += piece
+    runs: list[list[int]] = []
+    for start, end in kept:
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        if runs and (start <= runs[-1][1] or text[runs[-1][1] : start].isspace()):
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([start, end])
+    out, position = [], 0
+    for start, end in runs:
+        out += [escape(text[position:start]), NOCASE_START, escape(text[start:end]), NOCASE_END]
+        position = end
+    return "".join([*out, escape(text[position:])])
+
+
+def _cased_pieces(title: str, *, to_sentence_case: bool = True):
+    """(text, keeps its case) for each piece of the title, in sentence case when asked."""
+    lower = to_sentence_case and is_title_case(title)
+    before, previous = "", None
+    for piece in pieces(title):
+        if not piece.word:
+            before += piece.text
+            yield piece.text, False
+            continue
+        starts_sentence = previous is None or _ends_sentence(previous, before)
+        before, previous = "", piece.text
+        text = piece.text
+        if piece.name:  # formatted references write it as the list does; exports keep the source's form
+            yield (piece.canonical if to_sentence_case else text), True
+            continue
+        if lower:
+            parts = text.split("-")
+            # At a sentence's start the first part with letters keeps its capital (7-Hydroxy…, Self-…).
+            first = next((i for i, part in enumerate(parts) if not part.isdigit()), 0) if starts_sentence else -1
+            text = "-".join(part if i == first else _lowered(part) for i, part in enumerate(parts))
+        if starts_sentence and to_sentence_case:
+            text = text[:1].upper() + text[1:]
+        yield text, piece.keeps_case
+
+
+def _ends_sentence(previous_word: str, between: str) -> bool:
+    if not SENTENCE_BREAK.search(between):
+        return False
+    full_stop = "." in between and not any(char in between for char in ":?!—")
+    abbreviated = "." in previous_word or len(previous_word) == 1 or previous_word.lower() in ABBREVIATIONS
+    return not (full_stop and abbreviated)
+
+
+def _lowered(word: str) -> str:
+    return word if keeps_its_case(word) else word.lower()
+
+
+def strip_nocase(text: str) -> str:
+    """A CSL title as text: nocase spans (ours and Zotero's) removed, their content kept."""
+    return NOCASE_SPAN.sub(r"\1", text)
+
+
+NOCASE_SPAN = re.compile(r'<span class="nocase">(.*?)</span>', re.IGNORECASE | re.DOTALL)
