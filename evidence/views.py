@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from . import filters, overviews, reports
 from .bibliography import embedded, styles
 from .bibliography.formats import EXPORT_FORMATS, STYLED_FORMATS
-from .bibliography.formatted import format_references
+from .bibliography.formatted import check_style, format_references
 from .bibliography.sources import record_from_source, records_of
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .support import Status, summarise
@@ -249,7 +249,7 @@ def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, nam
         raise Http404(f"No bibliography format {fmt!r}: use {', '.join(EXPORT_FORMATS)}.")
     style = request.GET.get("style") or "apa"
     try:
-        styles.resolve(style)
+        check_style(style)
     except styles.UnknownStyle as error:
         return HttpResponse(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
     export = EXPORT_FORMATS[fmt]

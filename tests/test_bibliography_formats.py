@@ -15,11 +15,11 @@ from evidence.bibliography.bibtex import parse_bibtex, write_bibtex
 from evidence.bibliography.csljson import parse_csljson, write_csljson
 from evidence.bibliography.formats import EXPORT_FORMATS, UnknownFormat, decode, detect_format, parse
 from evidence.bibliography.formatted import format_references
-from evidence.bibliography.styles import COMMON_STYLES
 from evidence.bibliography.latex import decode_latex, encode_latex
 from evidence.bibliography.medline import parse_medline
 from evidence.bibliography.records import PersonName, SourceRecord
 from evidence.bibliography.ris import parse_ris, write_ris
+from evidence.bibliography.styles import COMMON_STYLES
 
 DATA = Path(__file__).parent / "data"
 HOSTILE_TITLE = "Mitragynine} , note = {injected} % 50% & $5 #1 a_b ~ ^ \\ {braces} “Váradi” 中文 μ-opioid"

@@ -13,7 +13,7 @@ from bibtexparser.middlewares.names import parse_single_name_into_parts, split_m
 from ..vocabularies import EntryType, StudyDesign
 from .case import pieces
 from .latex import decode_latex, encode_latex, escape_specials
-from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
+from .records import ParsedFile, PersonName, ReadProblem, SourceRecord, join_keywords, split_keywords, written_keywords
 
 # Only the entry types this maps; any other BibTeX type is read as a journal article.
 ENTRY_TYPES = {
@@ -185,9 +185,7 @@ def entry_to_record(entry: model.Entry, fields: dict | None = None) -> SourceRec
     record.year = _whole_number(fields.get("year"))
     record.month = fields.get("month") if isinstance(fields.get("month"), int) else None
     record.sample_size = _whole_number(fields.get("samplesize"))
-    record.keywords = "; ".join(
-        word.strip() for word in decode_latex(fields.get("keywords", "")).replace(";", ",").split(",") if word.strip()
-    )
+    record.keywords = join_keywords(split_keywords(decode_latex(fields.get("keywords", ""))))
     record.entry_type = _entry_type(entry.entry_type.lower(), record.study_design)
     # Our own exports say which of our types a @misc or @article stands for.
     subtype = fields.get("entrysubtype")
@@ -288,13 +286,14 @@ def record_to_entry(record: SourceRecord, latex: bool = True) -> model.Entry:
         "publisher" if bibtex_type != "techreport" else "institution": encode(record.publisher),
         "address": encode(record.place),
         "type": encode(record.report_type),
-        "howpublished": encode(record.howpublished or (record.container_title if not container_field else "")),
+        "booktitle" if not container_field else "": encode(record.container_title) if not container_field else "",
+        "howpublished": encode(record.howpublished),
         "doi": _verbatim(record.doi),
         "pmid": _verbatim(record.pmid),
         "pmcid": _verbatim(record.pmcid),
         "url": _verbatim(record.url),
         "abstract": encode(record.abstract),
-        "keywords": encode(", ".join(k.strip() for k in record.keywords.split(";") if k.strip())),
+        "keywords": encode(written_keywords(record.keywords)),
         "entrysubtype": record.entry_type
         if bibtex_type in ("misc", "article") and record.entry_type != "article"
         else "",
@@ -316,13 +315,19 @@ def _bibtex_name(name: PersonName, encode) -> str:
     family = encode(name.family)
     if name.is_organization:  # braced whole, so that bibtex reads no given name or "von" part into it
         return "{" + family + "}"
+    if "," in name.family or (not name.given and " " in name.family.strip()):
+        # A family name bibtex would split ("Hunt, III", "project team"): braced, with a given name
+        # ({} when there is none) so that the whole is not read as an organisation.
+        return "{" + family + "}, " + (encode(name.given) or "{}")
     return f"{family}, {encode(name.given)}" if name.given else family
 
 
 def protect_case(title: str, encode=encode_latex) -> str:
     """The title escaped, with every word that keeps its capitals (case.py: names, acronyms, 7-OH)
     braced, so that no style lowers it."""
-    return "".join("{" + encode(piece.text) + "}" if piece.keeps_case else encode(piece.text) for piece in pieces(title))
+    return "".join(
+        "{" + encode(piece.text) + "}" if piece.keeps_case else encode(piece.text) for piece in pieces(title)
+    )
 
 
 def _verbatim(value: str) -> str:

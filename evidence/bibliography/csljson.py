@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from .case import nocase_markup, strip_nocase
-from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
+from .records import ParsedFile, PersonName, ReadProblem, SourceRecord, join_keywords, split_keywords, written_keywords
 
 CSL_TYPES = {
     "article": "article-journal",
@@ -86,7 +86,8 @@ def item_to_record(item: dict) -> SourceRecord:
     record.key = str(item.get("id", "") or "")
     record.entry_type = READ_TYPES.get(str(item.get("type", "")), "article")
     record.title = strip_nocase(_text(item.get("title")))
-    record.authors = [_name(name) for name in item.get("author", []) or [] if isinstance(name, dict)]
+    names = [_name(name) for name in item.get("author", []) or [] if isinstance(name, dict)]
+    record.authors = [name for name in names if name.family or name.given]  # Zotero writes {} for a blank row
     if record.authors and not record.authors[-1].given and record.authors[-1].family.lower() in ET_AL_NAMES:
         record.authors, record.authors_truncated = record.authors[:-1], True
     record.year, record.month = _date(item.get("issued"))
@@ -98,7 +99,7 @@ def item_to_record(item: dict) -> SourceRecord:
     record.report_type = _text(item.get("genre"))
     record.doi, record.pmid, record.pmcid = _text(item.get("DOI")), _text(item.get("PMID")), _text(item.get("PMCID"))
     record.url, record.abstract = _text(item.get("URL")), _text(item.get("abstract"))
-    record.keywords = "; ".join(k.strip() for k in re.split(r"[;,]", _text(item.get("keyword"))) if k.strip())
+    record.keywords = join_keywords(split_keywords(_text(item.get("keyword"))))
     custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
     for name in CUSTOM_FIELDS:
         if name in custom and custom[name] not in (None, ""):
@@ -159,7 +160,7 @@ def record_to_item(record: SourceRecord) -> dict:
         "PMCID": record.pmcid,
         "URL": record.url,
         "abstract": record.abstract,
-        "keyword": ", ".join(k.strip() for k in record.keywords.split(";") if k.strip()),
+        "keyword": written_keywords(record.keywords),
         "custom": {
             name: getattr(record, name) for name in CUSTOM_FIELDS if getattr(record, name) not in (None, "", False)
         },

@@ -129,12 +129,14 @@ def coins(record: SourceRecord) -> str:
     as `book` with a genre, as Zotero's COinS translator expects."""
     first_page, last_page = _page_parts(record.pages)
     journal = record.entry_type in JOURNAL_TYPES
+    chapter = record.entry_type == "chapter"
+    genre = "article" if journal else {"chapter": "bookitem", "report": "report"}.get(record.entry_type, "book")
     fields: list[tuple[str, str]] = [
         ("ctx_ver", "Z39.88-2004"),
         ("rft_val_fmt", f"info:ofi/fmt:kev:mtx:{'journal' if journal else 'book'}"),
-        ("rft.genre", "article" if journal else {"chapter": "bookitem", "report": "report"}.get(record.entry_type, "book")),
-        ("rft.atitle" if journal or record.entry_type == "chapter" else "rft.btitle", record.title),
-        ("rft.jtitle" if journal else "rft.btitle", record.container_title if journal or record.entry_type == "chapter" else ""),
+        ("rft.genre", genre),
+        ("rft.atitle" if journal or chapter else "rft.btitle", record.title),
+        ("rft.jtitle" if journal else "rft.btitle", record.container_title if journal or chapter else ""),
         ("rft.stitle", record.journal_abbreviation if journal else ""),
         ("rft.date", str(record.year or "")),
         ("rft.volume", record.volume),
@@ -148,5 +150,6 @@ def coins(record: SourceRecord) -> str:
             fields.append(("rft.aucorp", name.family))
         else:
             fields += [("rft.aulast", name.family), ("rft.aufirst", name.given)]
-    fields += [("rft_id", f"info:doi/{record.doi}" if record.doi else ""), ("rft_id", f"info:pmid/{record.pmid}" if record.pmid else "")]
+    fields.append(("rft_id", f"info:doi/{record.doi}" if record.doi else ""))
+    fields.append(("rft_id", f"info:pmid/{record.pmid}" if record.pmid else ""))
     return urlencode([(key, value) for key, value in fields if value])

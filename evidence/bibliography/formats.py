@@ -175,4 +175,3 @@ def parse(data: bytes, fmt: str = "auto") -> ParsedFile:
     if encoding != "UTF-8":
         parsed.notes.append(f"The file is not UTF-8; it was read as {encoding}.")
     return parsed
-

@@ -5,7 +5,8 @@ What a reference gets that the stored record does not say outright:
 - the title in sentence case with names, acronyms and taxa protected (case.py): title-case styles
   (Chicago) turn it back into title case, sentence-case styles (APA, Vancouver) print it as it is;
 - a truncated author list ends in the style's "et al.";
-- a regulatory document is typed `document` (CSL's `legislation` makes APA and Chicago drop its author).
+- a regulatory document is typed `report` (CSL's `legislation` makes APA, Chicago and 55 of ~950
+  styles sampled drop its author; `report` prints it in all but a few law and archive styles).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import html
 import re
 import warnings
 from collections.abc import Iterable
+from functools import lru_cache
 
 from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
 from citeproc.source.json import CiteProcJSON
@@ -21,7 +23,7 @@ from citeproc.source.json import CiteProcJSON
 from . import styles
 from .case import nocase_markup
 from .csljson import record_to_item
-from .records import SourceRecord
+from .records import PersonName, SourceRecord
 
 OUTPUTS = ("text", "html", "rtf")
 UNCITED = {"custom", "abstract", "keyword"}
@@ -33,7 +35,20 @@ ET_AL_AFTER_NAMES = re.compile(
     rf"(?:,|;)?\s*(?:(?:&amp;|&|and|und|et|y|e|en)\s+)?(?:<[^>]+>)*{ET_AL_STAND_IN}(?:</[^>]+>)*,?(\.?)",
     re.IGNORECASE,
 )
-RENDERED_TYPES = {"legislation": "document"}
+RENDERED_TYPES = {"legislation": "report"}
+# An obviously synthetic record to try a style with before a download starts streaming.
+TRIAL_RECORD = SourceRecord(
+    key="StyleTrial",
+    title="A synthetic title to try a style",
+    authors=[PersonName("Example", "Ann"), PersonName("Example Organisation", is_organization=True)],
+    authors_truncated=True,
+    year=2000,
+    container_title="Synthetic Journal",
+    volume="1",
+    issue="2",
+    pages="3–4",
+    doi="10.0000/synthetic",
+)
 
 
 def _escaped(value):
@@ -66,20 +81,37 @@ def format_references(records: Iterable[SourceRecord], style: str = "apa", outpu
     items = [citation_item(record, escape=output != "text") for record in records]
     if not items:
         return []
-    with warnings.catch_warnings():
-        # citeproc-py warns about CSL features it does not implement; the references still render.
-        warnings.simplefilter("ignore")
-        style_file = styles.load(info.path)
-        rendering = formatter.plain if output == "text" else formatter.html
-        bibliography = CitationStylesBibliography(style_file, CiteProcJSON(items), rendering)
-        for item in items:
-            bibliography.register(Citation([CitationItem(item["id"])]))
-        bibliography.sort()
-        references = [str(entry) for entry in bibliography.bibliography()]
+    style_file = styles.load(info.path)
+    if style_file.root.bibliography is None:
+        raise styles.UnknownStyle(f"The style {info.id!r} ({info.title}) formats citations only, not a reference list.")
+    try:
+        with warnings.catch_warnings():
+            # citeproc-py warns about CSL features it does not implement; the references still render.
+            warnings.simplefilter("ignore")
+            rendering = formatter.plain if output == "text" else formatter.html
+            bibliography = CitationStylesBibliography(style_file, CiteProcJSON(items), rendering)
+            for item in items:
+                bibliography.register(Citation([CitationItem(item["id"])]))
+            bibliography.sort()
+            references = [str(entry) for entry in bibliography.bibliography()]
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as error:
+        # About 2% of the shipped styles use CSL that citeproc-py 0.11 cannot render (measured).
+        raise styles.UnknownStyle(
+            f"The style {info.id!r} ({info.title}) cannot be rendered here (citeproc-py: {error!r}); "
+            "choose another, e.g. its parent or a common style."
+        ) from error
     et_al = _et_al_term(style_file)
     # citeproc-py puts no space after a reference's number ("1.Hemby SE"): add it.
     references = [NUMBER_WITHOUT_SPACE.sub(r"\1 ", _with_et_al(reference, et_al)) for reference in references]
     return [html_to_rtf(reference) for reference in references] if output == "rtf" else references
+
+
+@lru_cache(maxsize=512)
+def check_style(style: str) -> styles.StyleInfo:
+    """The style, once it has rendered a synthetic record: checked before a download starts, so that a
+    style citeproc-py cannot render is a clear error rather than a broken file."""
+    format_references([TRIAL_RECORD], style, "html")
+    return styles.resolve(style)
 
 
 def _et_al_term(style_file) -> str:

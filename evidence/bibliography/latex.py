@@ -99,7 +99,9 @@ class _LatexOfCharacter(dict):
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
-        self[code] = char if char.isascii() else _encoder.unicode_to_latex(char)
+        latex = char if char.isascii() else _encoder.unicode_to_latex(char)
+        # A character whose LaTeX does not read back as itself (− becomes -, √ a bare \sqrt) stays UTF-8.
+        self[code] = latex if latex == char or _decoder.latex_to_text(latex).strip() == char else char
         return self[code]
 
 
@@ -112,16 +114,25 @@ SPECIAL_OR_NON_ASCII = re.compile("[" + re.escape("".join(LATEX_SPECIALS)) + r"\
 SPECIAL = re.compile("[" + re.escape("".join(LATEX_SPECIALS)) + "]")
 
 
+# Typed pairs that LaTeX reads as one character (-- an en dash, `` and '' quotes): kept as typed by
+# an empty group between them, else a title's "Euler--1pt" would come back as "Euler–1pt".
+LIGATURE = re.compile(r"([-`'])(?=\1)")
+
+
+def _unligatured(value: str) -> str:
+    return LIGATURE.sub(r"\1{}", value) if "--" in value or "``" in value or "''" in value else value
+
+
 def escape_specials(value: str) -> str:
     """Plain text -> a BibTeX value in UTF-8: only the characters special to BibTeX escaped."""
-    return value.translate(_ESCAPES) if SPECIAL.search(value) else value
+    return _unligatured(value.translate(_ESCAPES) if SPECIAL.search(value) else value)
 
 
 def encode_latex(value: str) -> str:
     """Plain text -> BibTeX-safe LaTeX; plain ASCII without specials (most values) is returned as is."""
     if not SPECIAL_OR_NON_ASCII.search(value):
-        return value
+        return _unligatured(value)
     if any(unicodedata.combining(char) for char in value):
         # A combining accent belongs to the letter before it: pylatexenc sees the pair only in the whole value.
-        return _encoder.unicode_to_latex(value.translate(_ESCAPES))
-    return value.translate(_LATEX_OF)
+        return _unligatured(_encoder.unicode_to_latex(value.translate(_ESCAPES)))
+    return _unligatured(value.translate(_LATEX_OF))

@@ -65,3 +65,21 @@ class ParsedFile:
     problems: list[ReadProblem] = field(default_factory=list)  # entries that could not be read
     warnings: list[ReadProblem] = field(default_factory=list)  # entries read, with something to know
     notes: list[str] = field(default_factory=list)  # about the whole file, e.g. the encoding it was read in
+
+
+def split_keywords(text: str) -> list[str]:
+    """Keywords from one field: split at semicolons when there are any (MeSH terms such as
+    "Carcinoma, Squamous Cell" hold commas), else at commas."""
+    separator = ";" if ";" in text else ","
+    return [word.strip() for word in text.split(separator) if word.strip()]
+
+
+def join_keywords(words: list[str]) -> str:
+    """Our stored form: "; "-separated."""
+    return "; ".join(words)
+
+
+def written_keywords(stored: str) -> str:
+    """Keywords for a format's one field: comma-separated as tools expect, unless a keyword has a comma."""
+    words = split_keywords(stored) if stored else []
+    return ("; " if any("," in word for word in words) else ", ").join(words)

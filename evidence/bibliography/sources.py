@@ -10,7 +10,8 @@ from .records import PersonName, SourceRecord
 
 # Fields copied one to one between a Source and a SourceRecord.
 SHARED_FIELDS = (
-    "key entry_type title authors_truncated year month container_title journal_abbreviation volume issue pages publisher place report_type "
+    "key entry_type title authors_truncated year month container_title journal_abbreviation volume "
+    " issue pages publisher place report_type "
     "howpublished doi pmid pmcid url abstract summary keywords study_design population sample_size "
     "sample_size_unit provenance"
 ).split()

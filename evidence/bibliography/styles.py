@@ -28,7 +28,9 @@ COMMON_STYLES = {
 STYLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,150}$")
 TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 PARENT = re.compile(r'<link[^>]*href="https?://www\.zotero\.org/styles/([a-z0-9-]+)"[^>]*rel="independent-parent"')
-PARENT_REVERSED = re.compile(r'<link[^>]*rel="independent-parent"[^>]*href="https?://www\.zotero\.org/styles/([a-z0-9-]+)"')
+PARENT_REVERSED = re.compile(
+    r'<link[^>]*rel="independent-parent"[^>]*href="https?://www\.zotero\.org/styles/([a-z0-9-]+)"'
+)
 HEAD_BYTES = 4096  # the <info> block, where the title and the parent link are
 SEARCH_LIMIT = 50
 
@@ -112,9 +114,7 @@ def search(query: str, limit: int = SEARCH_LIMIT) -> list[StyleInfo]:
     words = query.lower().split()
     common_ids = [style_id for _, style_id in COMMON_STYLES.values()]
     found = [
-        info
-        for info in catalogue().values()
-        if all(word in info.title.lower() or word in info.id for word in words)
+        info for info in catalogue().values() if all(word in info.title.lower() or word in info.id for word in words)
     ]
     query_text = " ".join(words)
 

@@ -6,6 +6,7 @@ from django.http import QueryDict
 
 from evidence.bibliography import styles
 from evidence.bibliography.formats import EXPORT_FORMATS
+from evidence.bibliography.formatted import check_style
 from evidence.bibliography.sources import records_of
 from evidence.filters import find_sources
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, format: str, style: str, output: Path | None, internal: bool, **options):
         try:
-            styles.resolve(style)
+            check_style(style)
         except styles.UnknownStyle as error:
             raise CommandError(str(error)) from error
         found = find_sources(self.query(options))
