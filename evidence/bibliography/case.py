@@ -15,6 +15,7 @@ A word keeps its capitals when it is
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,12 @@ ABBREVIATIONS = {"vs", "al", "cf", "etc", "approx", "e.g", "i.e", "no", "vol", "
 # Below this share of capitalised words, a title is already in sentence case and its capitals are
 # taken to be names ("Ramathibodi Poison Center"): only title-case titles are lowered.
 TITLE_CASE_SHARE = 0.6
-MIN_WORD_FOR_CASE_VOTE = 4  # "of", "and", "the", "in" are lower case in title case too
+MIN_WORD_FOR_CASE_VOTE = 3  # and no small word: "of", "and", "the", "with" are lower case in title case too
+# Words a title-case title leaves in lower case (so a lower-case word after a capital is no species).
+SMALL_WORDS = set(
+    "a an and as at but by down for from in into nor of off on onto or over per so than the till to up upon via "
+    "vs with within without yet among about after before between during through under".split()
+)
 NOCASE_START, NOCASE_END = '<span class="nocase">', "</span>"
 
 
@@ -101,7 +107,11 @@ def is_title_case(title: str) -> bool:
     votes = [
         piece.text[0].isupper()
         for index, piece in enumerate(pieces(title))
-        if piece.word and not piece.keeps_case and len(piece.text) >= MIN_WORD_FOR_CASE_VOTE and index > 0
+        if piece.word
+        and not piece.keeps_case
+        and len(piece.text) >= MIN_WORD_FOR_CASE_VOTE
+        and piece.text.lower() not in SMALL_WORDS
+        and index > 0
     ]
     return bool(votes) and sum(votes) >= TITLE_CASE_SHARE * len(votes)
 
@@ -141,8 +151,10 @@ def nocase_markup(title: str, escape: Callable[[str], str] = str, *, to_sentence
 def _cased_pieces(title: str, *, to_sentence_case: bool = True):
     """(text, keeps its case) for each piece of the title, in sentence case when asked."""
     lower = to_sentence_case and is_title_case(title)
+    cut = pieces(title)
+    genera = _genera(cut) if lower else set()
     before, previous = "", None
-    for piece in pieces(title):
+    for index, piece in enumerate(cut):
         if not piece.word:
             before += piece.text
             yield piece.text, False
@@ -153,7 +165,7 @@ def _cased_pieces(title: str, *, to_sentence_case: bool = True):
         if piece.name:  # formatted references write it as the list does; exports keep the source's form
             yield (piece.canonical if to_sentence_case else text), True
             continue
-        if lower:
+        if lower and index not in genera:
             parts = text.split("-")
             # At a sentence's start the first part with letters keeps its capital (7-Hydroxy…, Self-…).
             first = next((i for i, part in enumerate(parts) if not part.isdigit()), 0) if starts_sentence else -1
@@ -161,6 +173,26 @@ def _cased_pieces(title: str, *, to_sentence_case: bool = True):
         if starts_sentence and to_sentence_case:
             text = text[:1].upper() + text[1:]
         yield text, piece.keeps_case
+
+
+def _genera(cut: list[Piece]) -> set[int]:
+    """In a title-case title, a capitalised word followed by a lower-case word that is not a small word
+    is a genus and its species ("Tyrannosaurus rex"): the genus keeps its capital."""
+    words = [(index, piece) for index, piece in enumerate(cut) if piece.word]
+    found = set()
+    for (index, piece), (next_index, following) in itertools.pairwise(words):
+        between = "".join(p.text for p in cut[index + 1 : next_index])
+        if (
+            between == " "
+            and piece.text[:1].isupper()
+            and piece.text[1:].islower()
+            and following.text.isalpha()
+            and following.text.islower()
+            and len(following.text) > 2
+            and following.text not in SMALL_WORDS
+        ):
+            found.add(index)
+    return found
 
 
 def _ends_sentence(previous_word: str, between: str) -> bool:

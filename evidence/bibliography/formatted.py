@@ -78,7 +78,8 @@ def format_references(records: Iterable[SourceRecord], style: str = "apa", outpu
     """One formatted reference per record: in the style's order when it sorts its bibliography, else in
     the order given (numbered styles number in that order). UnknownStyle for a style id not shipped."""
     info = styles.resolve(style)
-    items = [citation_item(record, escape=output != "text") for record in records]
+    # Rendered under ids of their own: citeproc-py needs one, and keys may be missing or alike (any case).
+    items = [{**citation_item(record, escape=output != "text"), "id": f"item{n}"} for n, record in enumerate(records)]
     if not items:
         return []
     style_file = styles.load(info.path)
