@@ -74,7 +74,7 @@ def _ignoring_style(write: Callable[[Iterable[SourceRecord]], Iterator[str]]):
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     "bibtex": ExportFormat("BibTeX", "bib", "application/x-bibtex; charset=utf-8", _ignoring_style(write_bibtex)),
     "bibtex-utf8": ExportFormat(
-        "BibTeX (UTF-8, for biblatex)",
+        "biblatex (UTF-8)",
         "bib",
         "application/x-bibtex; charset=utf-8",
         _ignoring_style(partial(write_bibtex, latex=False)),

@@ -27,7 +27,8 @@ from .records import PersonName, SourceRecord
 
 OUTPUTS = ("text", "html", "rtf")
 UNCITED = {"custom", "abstract", "keyword"}
-NUMBER_WITHOUT_SPACE = re.compile(r"^(\d+\.)(?=\S)")
+# citeproc-py drops the space a numbered style's layout puts after the number ("1.Hemby", "1Hemby").
+NUMBER_WITHOUT_SPACE = re.compile(r"^(\[?\d+[.\]]?)(?=[^\s\d.\])])")
 # citeproc-py has no notion of a truncated list: a stand-in last author is rendered, then replaced,
 # with whatever the style put before it ("&", "and", a comma), by ", et al.".
 ET_AL_STAND_IN = "Zzetalstandin"
@@ -102,8 +103,9 @@ def format_references(records: Iterable[SourceRecord], style: str = "apa", outpu
             "choose another, e.g. its parent or a common style."
         ) from error
     et_al = _et_al_term(style_file)
-    # citeproc-py puts no space after a reference's number ("1.Hemby SE"): add it.
-    references = [NUMBER_WITHOUT_SPACE.sub(r"\1 ", _with_et_al(reference, et_al)) for reference in references]
+    references = [_with_et_al(reference, et_al) for reference in references]
+    if _numbered(info.path):
+        references = [NUMBER_WITHOUT_SPACE.sub(r"\1 ", reference) for reference in references]
     return [html_to_rtf(reference) for reference in references] if output == "rtf" else references
 
 
@@ -113,6 +115,14 @@ def check_style(style: str) -> styles.StyleInfo:
     style citeproc-py cannot render is a clear error rather than a broken file."""
     format_references([TRIAL_RECORD], style, "html")
     return styles.resolve(style)
+
+
+@lru_cache(maxsize=256)
+def _numbered(path) -> bool:
+    """Whether the style's reference list starts each entry with its number."""
+    text = path.read_text(encoding="utf-8")
+    bibliography = text[text.find("<bibliography") :]
+    return 'variable="citation-number"' in bibliography
 
 
 def _et_al_term(style_file) -> str:
