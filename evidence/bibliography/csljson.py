@@ -13,7 +13,16 @@ import re
 from collections.abc import Iterable, Iterator
 
 from .case import nocase_markup, strip_nocase
-from .records import ParsedFile, PersonName, ReadProblem, SourceRecord, join_keywords, split_keywords, written_keywords
+from .records import (
+    ET_AL_NAMES,
+    ParsedFile,
+    PersonName,
+    ReadProblem,
+    SourceRecord,
+    join_keywords,
+    split_keywords,
+    written_keywords,
+)
 
 CSL_TYPES = {
     "article": "article-journal",
@@ -56,8 +65,7 @@ CUSTOM_FIELDS = (
     "howpublished",
     "authors_truncated",
 )
-# What other tools write for a truncated author list (Zotero's BibTeX import keeps "others" as a name).
-ET_AL_NAMES = {"others", "et al.", "et al", "et. al."}
+
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
 

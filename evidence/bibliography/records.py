@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# What tools write as a last "author" for a truncated list (Zotero's BibTeX import keeps "others" as a
+# name): read as the et al. flag.
+ET_AL_NAMES = {"others", "et al.", "et al", "et. al."}
+
 
 @dataclass(frozen=True)
 class PersonName:

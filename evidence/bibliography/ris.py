@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 import rispy
 
 from ..vocabularies import EntryType
-from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
+from .records import ET_AL_NAMES, ParsedFile, PersonName, ReadProblem, SourceRecord
 
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])\s{0,2}-(?: (.*)|)$")
 RIS_TYPES = {
@@ -72,7 +72,6 @@ RIS_MONTH = re.compile(r"^\d{4}/(\d{1,2})\b")  # DA and Y1 are YYYY/MM/DD/other
 LINE_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
 # RIS has no tag for a truncated author list: a labelled note says so (never an author called "others").
 TRUNCATED_NOTE = "Author list: truncated (et al.)"
-ET_AL_NAMES = {"others", "et al.", "et al", "et. al."}
 URL_START = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\..+)$", re.IGNORECASE)
 
