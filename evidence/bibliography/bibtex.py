@@ -11,7 +11,7 @@ from bibtexparser.middlewares import MonthIntMiddleware, RemoveEnclosingMiddlewa
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 
 from ..vocabularies import EntryType, StudyDesign
-from .case import may_keep_case, pieces
+from .case import protected_spans
 from .latex import decode_latex, encode_latex, escape_specials
 from .records import ParsedFile, PersonName, ReadProblem, SourceRecord, join_keywords, split_keywords, written_keywords
 
@@ -325,11 +325,11 @@ def _bibtex_name(name: PersonName, encode) -> str:
 def protect_case(title: str, encode=encode_latex) -> str:
     """The title escaped, with every word that keeps its capitals (case.py: names, acronyms, 7-OH)
     braced, so that no style lowers it."""
-    if not may_keep_case(title):
-        return encode(title)
-    return "".join(
-        "{" + encode(piece.text) + "}" if piece.keeps_case else encode(piece.text) for piece in pieces(title)
-    )
+    out, position = [], 0
+    for start, end in protected_spans(title):
+        out += [encode(title[position:start]), "{", encode(title[start:end]), "}"]
+        position = end
+    return "".join([*out, encode(title[position:])])
 
 
 def _verbatim(value: str) -> str:

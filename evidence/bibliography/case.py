@@ -28,7 +28,7 @@ WORD = re.compile(r"[^\W_][\w'’.-]*")  # trailing punctuation is cut off in _w
 WORD_TAIL = "'’.-"
 # Whether a title may hold a word that keeps its case: an inner capital, a digit or "I" (else only a
 # listed name can, which pieces() checks first).
-MAY_KEEP_CASE = re.compile(r"\B[^\W\d_a-z]|\d|\bI\b")
+MAY_KEEP_CASE = re.compile(r"\B[^\W\d_a-z]|\d|\bI\b|\w\.[^\W\d_a-z]")
 SENTENCE_BREAK = re.compile(r"^[\"”’')\]]*\s*[:?!.—]\s*[\"“‘'(\[]*$")
 # A full stop after these (or after an initial, or inside U.S.) ends no sentence.
 # (Korth. and L. are botanical authorities: Mitragyna speciosa Korth.)
@@ -104,6 +104,25 @@ def may_keep_case(title: str) -> bool:
     return bool(MAY_KEEP_CASE.search(title)) or bool(_listed_terms(title))
 
 
+def protected_spans(title: str) -> list[tuple[int, int]]:
+    """(start, end) of each listed name and each word that keeps its case, in order: what pieces() marks,
+    found without cutting the whole title (exports write every title; this is their fast path)."""
+    if not may_keep_case(title):
+        return []
+    terms = _listed_terms(title)
+    names = [match.span() for match in _pattern_of(terms).finditer(title)] if terms else []
+    words = []
+    if MAY_KEEP_CASE.search(title):
+        for match in WORD.finditer(title):
+            word = match.group().rstrip(WORD_TAIL)
+            if any(keeps_its_case(part) for part in word.split("-")):
+                words.append((match.start(), match.start() + len(word)))
+    if not names:
+        return words
+    inside = [(start, end) for start, end in words if not any(a <= start < b for a, b in names)]
+    return sorted(names + inside)
+
+
 def pieces(title: str) -> list[Piece]:
     """The title cut into protected names, other words and the text between them."""
     terms = _listed_terms(title)
@@ -155,13 +174,16 @@ def nocase_markup(title: str, escape: Callable[[str], str] = str, *, to_sentence
     """The title for a CSL processor: words that keep their capitals in nocase spans, the rest escaped.
     A span takes in the whole run of non-spaces around it ("(WHO)", "Organization's"): citeproc-py's
     title case re-joins the words of each span with spaces, which would write "( WHO )"."""
-    if not to_sentence_case and not may_keep_case(title):
-        return escape(title)
-    text, kept = "", []
-    for piece, keep in _cased_pieces(title, to_sentence_case=to_sentence_case):
-        if keep:
-            kept.append([len(text), len(text) + len(piece)])
-        text += piece
+    if not to_sentence_case:
+        text, kept = title, protected_spans(title)
+        if not kept:
+            return escape(title)
+    else:
+        text, kept = "", []
+        for piece, keep in _cased_pieces(title):
+            if keep:
+                kept.append((len(text), len(text) + len(piece)))
+            text += piece
     runs: list[list[int]] = []
     for start, end in kept:
         while start > 0 and not text[start - 1].isspace():
