@@ -109,14 +109,23 @@ def _source_objects(records: list[SourceRecord], reported_compounds: dict[str, s
             )
 
 
+# sources.bib's annote ends with this marker when the finding mostly restates the title: a note to
+# curators, so it goes to the curator notes, never into the public finding (or anyone's export).
+THIN_FINDING_MARKER = "[md table]"
+THIN_FINDING_NOTE = "Thin finding: it mostly restates the title (marked [md table] in sources.bib)."
+
+
 def _source_fields(record: SourceRecord, compounds: list[str]) -> dict:
     fields = {name: getattr(record, name) for name in SHARED_FIELDS}
     fields["doi"] = fields["doi"].lower()
+    thin = fields["summary"].rstrip().endswith(THIN_FINDING_MARKER)
+    if thin:
+        fields["summary"] = fields["summary"].rstrip().removesuffix(THIN_FINDING_MARKER).rstrip()
     fields.update(
         compounds=[[slug] for slug in compounds],
         retraction_status=RetractionStatus.NONE,
         curation_status=CurationStatus.REVIEWED,
-        curator_notes="",
+        curator_notes=THIN_FINDING_NOTE if thin else "",
         created_at=CURATED_AT,
         updated_at=CURATED_AT,
     )

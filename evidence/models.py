@@ -183,6 +183,11 @@ class Source(Versioned):
     entry_type = models.CharField(max_length=20, choices=EntryType.choices, default=EntryType.ARTICLE)
     title = models.CharField(max_length=1000)
     authors = models.ManyToManyField(Author, through="Authorship", related_name="sources")
+    authors_truncated = models.BooleanField(
+        "author list truncated (et al.)",
+        default=False,
+        help_text="The source names only its first authors: citations end the list with “et al.”.",
+    )
     year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1500), MaxValueValidator(2100)]
     )
@@ -191,6 +196,9 @@ class Source(Versioned):
     )
     container_title = models.CharField(
         "journal / container", max_length=500, blank=True, help_text="Journal, book or website title."
+    )
+    journal_abbreviation = models.CharField(
+        max_length=300, blank=True, help_text="As the record gives it (e.g. MEDLINE TA); never made up."
     )
     volume = models.CharField(max_length=50, blank=True)
     issue = models.CharField("issue / number", max_length=50, blank=True, help_text="Issue, or a report's number.")
@@ -317,7 +325,7 @@ class Source(Versioned):
     def author_summary(self) -> str:
         """`Kruegel AC, Gassaway MM, Kapoor A, et al.` from prefetched authorships."""
         names = [author.short_name for author in self.ordered_authors]
-        return ", ".join(names[:3]) + (", et al." if len(names) > 3 else "")
+        return ", ".join(names[:3]) + (", et al." if len(names) > 3 or self.authors_truncated else "")
 
 
 class AuthorshipManager(models.Manager):

@@ -19,6 +19,7 @@ public_pages = (
         path("articles/<slug:slug>/sources.<str:fmt>", views.article_sources_export, name="article-sources-export"),
         path("sources/", views.source_list, name="sources"),
         path("sources/export.<str:fmt>", views.source_list_export, name="sources-export"),
+        path("styles/", views.style_picker, name="styles"),
         path("sources/<str:key>/", views.source_detail, name="source"),
         path("sources/<str:key>/export.<str:fmt>", views.source_export, name="source-export"),
         path("claims/", views.claim_list, name="claims"),

@@ -5,17 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import filters, findings, health, overviews, reports
+from .bibliography import embedded, styles
 from .bibliography.downloads import bibliography_download
-from .bibliography.formats import STYLE_NAMES
+from .bibliography.formats import STYLED_FORMATS
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
@@ -156,9 +157,12 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
         .order_by("claim__article__title", "claim__start", "claim__pk")
     )
     record = record_from_source(source)
+    page_url = request.build_absolute_uri(source.get_absolute_url())
     context = {
         "source": source,
-        "cite_as": [(STYLE_NAMES[style], format_references([record], style, "html")[0]) for style in STYLE_NAMES],
+        "citation_tags": embedded.highwire_tags(record, page_url),
+        "json_ld": embedded.json_ld(record, page_url),
+        "cite_as": [(label, format_references([record], style, "html")[0]) for style, label in styles.common()],
         "links": list(zip(evidence, reports.statements_of(link.claim for link in evidence), strict=True)),
         "appraisal": getattr(source, "risk_of_bias", None),
         "harms": source.adverse_effect_reports.select_related("effect", "compound").order_by("effect__term"),
@@ -343,3 +347,43 @@ def health_check(request: HttpRequest) -> JsonResponse:
     checks = health.run_checks(settings.CACHES)
     healthy = all(result == "ok" for result in checks.values())
     return JsonResponse({"status": "ok" if healthy else "failing", "checks": checks}, status=200 if healthy else 503)
+
+
+# The export views a style picker may send its choice to (the scope's formatted-references download).
+STYLED_EXPORTS = {"sources-export", "source-export", "claim-sources-export", "article-sources-export"}
+
+
+@read_only
+def style_picker(request: HttpRequest) -> HttpResponse:
+    """Find a citation style by name among the ~10,800 CSL styles (the four common first), and download a
+    set of sources in it. `export` is the set's own download link (as the page offering it wrote it)."""
+    export = request.GET.get("export", "")
+    path, _, query = export.partition("?")
+    try:
+        match = resolve(path) if path.startswith("/") else None
+    except Resolver404:
+        match = None
+    if match is None or match.url_name not in STYLED_EXPORTS:
+        return HttpResponse(
+            "Choose a style from a page's download links (the export to style is missing or not ours).\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    kept = filters.without(QueryDict(query), "style")[1:]
+
+    def links(style_id: str) -> list[tuple[str, str]]:
+        urls = []
+        for fmt, export_format in STYLED_FORMATS.items():
+            url = reverse(f"evidence:{match.url_name}", kwargs={**match.kwargs, "fmt": fmt})
+            urls.append((export_format.label, f"{url}?{kept + '&' if kept else ''}style={style_id}"))
+        return urls
+
+    query_text = request.GET.get("q", "").strip()[:200]
+    found = styles.search(query_text)
+    context = {
+        "q": query_text,
+        "export": export,
+        "styles": [(info, links(info.id)) for info in found],
+        "limit": styles.SEARCH_LIMIT,
+    }
+    return render(request, "evidence/style_picker.html", context)

@@ -15,7 +15,7 @@ def test_it_reads_fields_authors_and_latex():
   journal = {ACS Pharmacology \& Translational Science},
   year = {2016}, number = {18}, pages = {8381--8397},
   doi = {10.1021/acs.jmedchem.6b00748}, pmid = {27556704},
-  keywords = {kratom, opioid; mitragynine},
+  keywords = {kratom; opioid, receptor; mitragynine},
   studydesign = {narrative-review}, samplesize = {26}
 }"""
     )
@@ -28,7 +28,9 @@ def test_it_reads_fields_authors_and_latex():
     assert record.title == "Which Do Not Recruit β-Arrestin-2"
     assert record.container_title == "ACS Pharmacology & Translational Science"
     assert (record.year, record.issue, record.pages) == (2016, "18", "8381–8397")
-    assert record.keywords == "kratom; opioid; mitragynine"
+    # Semicolons, when there are any, separate keywords: a MeSH heading like "Carcinoma, Squamous Cell"
+    # holds a comma.
+    assert record.keywords == "kratom; opioid, receptor; mitragynine"
     assert record.entry_type == "review"  # a journal article whose design is a review
     assert record.sample_size == 26
     assert record.line == 1

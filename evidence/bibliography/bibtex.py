@@ -11,8 +11,9 @@ from bibtexparser.middlewares import MonthIntMiddleware, RemoveEnclosingMiddlewa
 from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 
 from ..vocabularies import EntryType, StudyDesign
-from .latex import decode_latex, encode_latex
-from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
+from .case import protected_spans
+from .latex import decode_latex, encode_latex, escape_specials
+from .records import ParsedFile, PersonName, ReadProblem, SourceRecord, join_keywords, split_keywords, written_keywords
 
 # Only the entry types this maps; any other BibTeX type is read as a journal article.
 ENTRY_TYPES = {
@@ -37,7 +38,9 @@ REVIEW_DESIGNS = {StudyDesign.SYSTEMATIC_REVIEW, StudyDesign.NARRATIVE_REVIEW}
 TEXT_FIELDS = {
     "title": "title",
     "journal": "container_title",
+    "journaltitle": "container_title",  # biblatex's name for it
     "booktitle": "container_title",
+    "shortjournal": "journal_abbreviation",
     "volume": "volume",
     "number": "issue",
     "pages": "pages",
@@ -206,12 +209,13 @@ def entry_to_record(entry: model.Entry, fields: dict | None = None) -> SourceRec
         if isinstance(fields.get(name), str):
             setattr(record, attribute, fields[name].replace(VERBATIM_BACKSLASH, "\\").strip())
     record.authors = read_names(fields.get("author", ""), record.changes)
+    # "and others" is BibTeX's way to say the list is truncated, not a person.
+    if record.authors and record.authors[-1] == PersonName("others"):
+        record.authors, record.authors_truncated = record.authors[:-1], True
     record.year = _whole_number(fields.get("year"))
     record.month = fields.get("month") if isinstance(fields.get("month"), int) else None
     record.sample_size = _whole_number(fields.get("samplesize"))
-    record.keywords = "; ".join(
-        word.strip() for word in decoded("keywords").replace(";", ",").split(",") if word.strip()
-    )
+    record.keywords = join_keywords(split_keywords(decoded("keywords")))
     record.entry_type = _entry_type(entry.entry_type.lower(), record.study_design)
     # Our own exports say which of our types a @misc or @article stands for.
     subtype = fields.get("entrysubtype")
@@ -276,19 +280,16 @@ BIBTEX_TYPES = {
     "dataset": ("misc", None),
 }
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-# Words with a capital after their first letter (DNA, McCurdy, 7-OH) keep their case in every style.
-CASE_PROTECTED = re.compile(r"\b(\w*[A-Z]\w*)\b")
-# A quick test that can say "maybe" but never misses such a word: a letter that is not lower-case ASCII
-# inside a word, or a word of a digit then a letter.
-MAY_NEED_PROTECTION = re.compile(r"\B[^\W\d_a-z]|\b\d\w*[^\W\d]")
+PAGE_RANGE_DASH = re.compile(r"\s*(?:--|[-–—])\s*")
 ENTRIES_PER_CHUNK = 200
 
 
-def write_bibtex(records: Iterable[SourceRecord]) -> Iterator[str]:
-    """BibTeX text in chunks (so large sets stream), every value escaped for classic 8-bit bibtex."""
+def write_bibtex(records: Iterable[SourceRecord], latex: bool = True) -> Iterator[str]:
+    """BibTeX text in chunks (so large sets stream): every value escaped for classic 8-bit bibtex, or,
+    with latex=False, UTF-8 with only the characters special to BibTeX escaped (for biber/biblatex)."""
     chunk: list[model.Entry] = []
     for record in records:
-        chunk.append(record_to_entry(record))
+        chunk.append(record_to_entry(record, latex))
         if len(chunk) == ENTRIES_PER_CHUNK:
             yield _written(chunk)
             chunk = []
@@ -302,37 +303,39 @@ def _written(entries: list[model.Entry]) -> str:
     return text.strip() + "\n\n"
 
 
-def record_to_entry(record: SourceRecord) -> model.Entry:
+def record_to_entry(record: SourceRecord, latex: bool = True) -> model.Entry:
+    encode = encode_latex if latex else escape_specials
     bibtex_type, container_field = BIBTEX_TYPES.get(record.entry_type, ("misc", None))
+    authors = [_bibtex_name(name, encode) for name in record.authors]
     values: dict[str, str] = {
-        "author": " and ".join(_bibtex_name(name) for name in record.authors),
-        "title": _protect_case(encode_latex(record.title)),
+        "author": " and ".join(authors + (["others"] if record.authors_truncated and authors else [])),
+        "title": protect_case(record.title, encode),
         "year": str(record.year or ""),
         "month": MONTHS[record.month - 1] if record.month else "",
-        container_field or "": encode_latex(record.container_title) if container_field else "",
-        "volume": encode_latex(record.volume),
-        "number": encode_latex(record.issue),
-        "pages": encode_latex(record.pages).replace("-", "--")
-        if "--" not in record.pages
-        else encode_latex(record.pages),
-        "publisher" if bibtex_type != "techreport" else "institution": encode_latex(record.publisher),
-        "address": encode_latex(record.place),
-        "type": encode_latex(record.report_type),
-        "howpublished": encode_latex(record.howpublished or (record.container_title if not container_field else "")),
+        container_field or "": encode(record.container_title) if container_field else "",
+        "shortjournal": encode(record.journal_abbreviation) if container_field == "journal" else "",
+        "volume": encode(record.volume),
+        "number": encode(record.issue),
+        "pages": "--".join(encode(part) for part in PAGE_RANGE_DASH.split(record.pages.strip(), maxsplit=1)),
+        "publisher" if bibtex_type != "techreport" else "institution": encode(record.publisher),
+        "address": encode(record.place),
+        "type": encode(record.report_type),
+        "booktitle" if not container_field else "": encode(record.container_title) if not container_field else "",
+        "howpublished": encode(record.howpublished),
         "doi": _verbatim(record.doi),
         "pmid": _verbatim(record.pmid),
         "pmcid": _verbatim(record.pmcid),
         "url": _verbatim(record.url),
-        "abstract": encode_latex(record.abstract),
-        "keywords": encode_latex(", ".join(k.strip() for k in record.keywords.split(";") if k.strip())),
+        "abstract": encode(record.abstract),
+        "keywords": encode(written_keywords(record.keywords)),
         "entrysubtype": record.entry_type
         if bibtex_type in ("misc", "article") and record.entry_type != EntryType.ARTICLE
         else "",
         "studydesign": _verbatim(record.study_design),
         "population": _verbatim(record.population),
         "samplesize": str(record.sample_size) if record.sample_size is not None else "",
-        "samplesizeunit": encode_latex(record.sample_size_unit),
-        "annote": encode_latex(record.summary),
+        "samplesizeunit": encode(record.sample_size_unit),
+        "annote": encode(record.summary),
         "provenance": _verbatim(record.provenance),
     }
     values.pop("", None)
@@ -342,23 +345,25 @@ def record_to_entry(record: SourceRecord) -> model.Entry:
     return model.Entry(bibtex_type, record.key, fields)
 
 
-def _bibtex_name(name: PersonName) -> str:
-    family = encode_latex(name.family)
-    if name.is_organization or not name.given:
-        return "{" + family + "}" if name.is_organization else family
-    return f"{family}, {encode_latex(name.given)}"
+def _bibtex_name(name: PersonName, encode) -> str:
+    family = encode(name.family)
+    if name.is_organization:  # braced whole, so that bibtex reads no given name or "von" part into it
+        return "{" + family + "}"
+    if "," in name.family or (not name.given and " " in name.family.strip()):
+        # A family name bibtex would split ("Hunt, III", "project team"): braced, with a given name
+        # ({} when there is none) so that the whole is not read as an organisation.
+        return "{" + family + "}, " + (encode(name.given) or "{}")
+    return f"{family}, {encode(name.given)}" if name.given else family
 
 
-def _protect_case(title: str) -> str:
-    if not MAY_NEED_PROTECTION.search(title):  # most titles: capitals only at the start of words
-        return title
-    return CASE_PROTECTED.sub(
-        lambda match: "{" + match.group(1) + "}" if _needs_protection(match.group(1)) else match.group(1), title
-    )
-
-
-def _needs_protection(word: str) -> bool:
-    return any(char.isupper() for char in word[1:]) or (len(word) > 1 and word[0].isdigit() and not word.isdigit())
+def protect_case(title: str, encode=encode_latex) -> str:
+    """The title escaped, with every word that keeps its capitals (case.py: names, acronyms, 7-OH)
+    braced, so that no style lowers it."""
+    out, position = [], 0
+    for start, end in protected_spans(title):
+        out += [encode(title[position:start]), "{", encode(title[start:end]), "}"]
+        position = end
+    return "".join([*out, encode(title[position:])])
 
 
 def _verbatim(value: str) -> str:

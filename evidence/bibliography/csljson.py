@@ -1,7 +1,9 @@
 """CSL-JSON <-> SourceRecord. CSL-JSON is what citeproc processors, Zotero and pandoc exchange.
 
 Our curated fields (study design, population, n, finding, provenance) travel in the item's `custom`
-object, which the CSL-JSON schema provides for exactly that.
+object, which the CSL-JSON schema provides for exactly that; so does a truncated author list, which
+CSL has no name for (a person called "others" is what it must not become). Titles keep their case,
+with the words no style may change in `<span class="nocase">`, as Zotero writes them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,17 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 
-from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
+from .case import nocase_markup, strip_nocase
+from .records import (
+    ET_AL_NAMES,
+    ParsedFile,
+    PersonName,
+    ReadProblem,
+    SourceRecord,
+    join_keywords,
+    split_keywords,
+    written_keywords,
+)
 
 CSL_TYPES = {
     "article": "article-journal",
@@ -51,7 +63,9 @@ CUSTOM_FIELDS = (
     "provenance",
     "entry_type",
     "howpublished",
+    "authors_truncated",
 )
+
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
 
@@ -79,21 +93,26 @@ def item_to_record(item: dict) -> SourceRecord:
     record = SourceRecord()
     record.key = str(item.get("id", "") or "")
     record.entry_type = READ_TYPES.get(str(item.get("type", "")), "article")
-    record.title = _text(item.get("title"))
-    record.authors = [_name(name) for name in item.get("author", []) or [] if isinstance(name, dict)]
+    record.title = strip_nocase(_text(item.get("title")))
+    names = [_name(name) for name in item.get("author", []) or [] if isinstance(name, dict)]
+    record.authors = [name for name in names if name.family or name.given]  # Zotero writes {} for a blank row
+    if record.authors and not record.authors[-1].given and record.authors[-1].family.lower() in ET_AL_NAMES:
+        record.authors, record.authors_truncated = record.authors[:-1], True
     record.year, record.month = _date(item.get("issued"))
     record.container_title = _text(item.get("container-title"))
+    record.journal_abbreviation = _text(item.get("container-title-short")) or _text(item.get("journalAbbreviation"))
     record.volume, record.issue = _text(item.get("volume")), _text(item.get("issue"))
     record.pages = _text(item.get("page"))
     record.publisher, record.place = _text(item.get("publisher")), _text(item.get("publisher-place"))
     record.report_type = _text(item.get("genre"))
     record.doi, record.pmid, record.pmcid = _text(item.get("DOI")), _text(item.get("PMID")), _text(item.get("PMCID"))
     record.url, record.abstract = _text(item.get("URL")), _text(item.get("abstract"))
-    record.keywords = "; ".join(k.strip() for k in re.split(r"[;,]", _text(item.get("keyword"))) if k.strip())
+    record.keywords = join_keywords(split_keywords(_text(item.get("keyword"))))
     custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
     for name in CUSTOM_FIELDS:
         if name in custom and custom[name] not in (None, ""):
-            setattr(record, name, custom[name] if name == "sample_size" else str(custom[name]))
+            setattr(record, name, custom[name] if name in ("sample_size", "authors_truncated") else str(custom[name]))
+    record.authors_truncated = record.authors_truncated is True
     if record.sample_size is not None and not isinstance(record.sample_size, int):
         record.sample_size = int(record.sample_size) if str(record.sample_size).isdigit() else None
     return record
@@ -128,7 +147,7 @@ def record_to_item(record: SourceRecord) -> dict:
     item = {
         "id": record.key,
         "type": CSL_TYPES.get(record.entry_type, "document"),
-        "title": record.title,
+        "title": nocase_markup(record.title),
         "author": [
             {"literal": n.family}
             if n.is_organization
@@ -137,6 +156,7 @@ def record_to_item(record: SourceRecord) -> dict:
         ],
         "issued": {"date-parts": [date]} if record.year else None,
         "container-title": record.container_title,
+        "container-title-short": record.journal_abbreviation,
         "volume": record.volume,
         "issue": record.issue,
         "page": record.pages,
@@ -148,8 +168,10 @@ def record_to_item(record: SourceRecord) -> dict:
         "PMCID": record.pmcid,
         "URL": record.url,
         "abstract": record.abstract,
-        "keyword": ", ".join(k.strip() for k in record.keywords.split(";") if k.strip()),
-        "custom": {name: getattr(record, name) for name in CUSTOM_FIELDS if getattr(record, name) not in (None, "")},
+        "keyword": written_keywords(record.keywords),
+        "custom": {
+            name: getattr(record, name) for name in CUSTOM_FIELDS if getattr(record, name) not in (None, "", False)
+        },
     }
     return {name: value for name, value in item.items() if value not in (None, "", [], {})}
 

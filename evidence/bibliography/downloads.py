@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 
-from .formats import EXPORT_FORMATS, STYLE_NAMES
+from . import styles
+from .formats import EXPORT_FORMATS
+from .formatted import check_style
 from .sources import records_of
 
 
-def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, name: str) -> StreamingHttpResponse:
+def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, name: str) -> HttpResponse:
     """The sources as a file, streamed so that any number of them downloads in flat memory."""
     if fmt not in EXPORT_FORMATS:
         raise Http404(f"No bibliography format {fmt!r}: use {', '.join(EXPORT_FORMATS)}.")
     style = request.GET.get("style") or "apa"
-    if style not in STYLE_NAMES:
-        raise Http404(f"No citation style {style!r}: use {', '.join(STYLE_NAMES)}.")
+    try:
+        check_style(style)
+    except styles.UnknownStyle as error:
+        return HttpResponse(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
     export = EXPORT_FORMATS[fmt]
     response = StreamingHttpResponse(export.write(records_of(sources), style), content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{export.extension}"'

@@ -10,7 +10,7 @@ from functools import partial
 from ..text_safety import csv_lines
 from .bibtex import parse_bibtex, write_bibtex
 from .csljson import parse_csljson, write_csljson
-from .formatted import STYLES, format_references
+from .formatted import format_references, rtf_document
 from .medline import parse_medline
 from .records import ParsedFile, SourceRecord
 from .ris import parse_ris, write_ris
@@ -44,6 +44,7 @@ class ExportFormat:
     extension: str
     content_type: str
     write: Callable[..., Iterator[str]]  # (records, style) -> chunks of text
+    styled: bool = False  # formatted references, in a citation style
 
 
 def write_csv(records: Iterable[SourceRecord], style: str = "") -> Iterator[str]:
@@ -56,7 +57,9 @@ def write_csv(records: Iterable[SourceRecord], style: str = "") -> Iterator[str]
 
 def write_references(records: Iterable[SourceRecord], style: str = "apa", output: str = "text") -> Iterator[str]:
     references = format_references(list(records), style or "apa", output)
-    if output == "html":
+    if output == "rtf":
+        yield from rtf_document(references)
+    elif output == "html":
         yield '<!doctype html>\n<meta charset="utf-8">\n<title>References</title>\n<ol class="references">\n'
         yield from (f"<li>{reference}</li>\n" for reference in references)
         yield "</ol>\n"
@@ -70,16 +73,26 @@ def _ignoring_style(write: Callable[[Iterable[SourceRecord]], Iterator[str]]):
 
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     "bibtex": ExportFormat("BibTeX", "bib", "application/x-bibtex; charset=utf-8", _ignoring_style(write_bibtex)),
+    "bibtex-utf8": ExportFormat(
+        "biblatex (UTF-8)",
+        "bib",
+        "application/x-bibtex; charset=utf-8",
+        _ignoring_style(partial(write_bibtex, latex=False)),
+    ),
     "ris": ExportFormat("RIS", "ris", "application/x-research-info-systems; charset=utf-8", _ignoring_style(write_ris)),
     "csljson": ExportFormat(
         "CSL-JSON", "json", "application/vnd.citationstyles.csl+json", _ignoring_style(write_csljson)
     ),
     "csv": ExportFormat("CSV", "csv", "text/csv; charset=utf-8", write_csv),
-    "text": ExportFormat("References (text)", "txt", "text/plain; charset=utf-8", write_references),
+    "text": ExportFormat("References (text)", "txt", "text/plain; charset=utf-8", write_references, styled=True),
     "html": ExportFormat(
-        "References (HTML)", "html", "text/html; charset=utf-8", partial(write_references, output="html")
+        "References (HTML)", "html", "text/html; charset=utf-8", partial(write_references, output="html"), styled=True
+    ),
+    "rtf": ExportFormat(
+        "References (RTF, for Word)", "rtf", "application/rtf", partial(write_references, output="rtf"), styled=True
     ),
 }
+STYLED_FORMATS = {name: export for name, export in EXPORT_FORMATS.items() if export.styled}
 
 IMPORT_FORMATS: dict[str, Callable[[str], ParsedFile]] = {
     "bibtex": parse_bibtex,
@@ -229,6 +242,3 @@ def _nothing_read(text: str, chosen: str) -> str:
         f"No {IMPORT_LABELS[chosen]} entry was found in the file; its content looks like {IMPORT_LABELS[found]}. "
         "Choose that format, or let it be told from the content."
     )
-
-
-STYLE_NAMES = {name: label for name, (label, _) in STYLES.items()}

@@ -19,7 +19,8 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
 # Characters or sequences that make a value LaTeX rather than plain text.
-LATEX_MARKUP = re.compile(r"[\\{}~$]|--")
+# (`` and '' are LaTeX's quotes: left undecoded they reached formatted references as typed.)
+LATEX_MARKUP = re.compile(r"[\\{}~$]|--|``|''")
 # In a BibTeX value a bare % is a literal percent sign; to LaTeX it starts a comment that would
 # swallow the rest of the line ("50% of users" decoded to "50").
 BARE_PERCENT = re.compile(r"(?<!\\)%")
@@ -188,7 +189,9 @@ class _LatexOfCharacter(dict):
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
-        self[code] = char if char.isascii() else _encoder.unicode_to_latex(char)
+        latex = char if char.isascii() else _encoder.unicode_to_latex(char)
+        # A character whose LaTeX does not read back as itself (− becomes -, √ a bare \sqrt) stays UTF-8.
+        self[code] = latex if latex == char or _decoder.latex_to_text(latex).strip() == char else char
         return self[code]
 
 
@@ -198,11 +201,28 @@ _LATEX_OF = _LatexOfCharacter(_ESCAPES)
 SPECIAL_OR_NON_ASCII = re.compile("[" + re.escape("".join(LATEX_SPECIALS)) + r"\x80-\U0010ffff]")
 
 
+SPECIAL = re.compile("[" + re.escape("".join(LATEX_SPECIALS)) + "]")
+
+
+# Typed pairs that LaTeX reads as one character (-- an en dash, `` and '' quotes): kept as typed by
+# an empty group between them, else a title's "Euler--1pt" would come back as "Euler–1pt".
+LIGATURE = re.compile(r"([-`'])(?=\1)")
+
+
+def _unligatured(value: str) -> str:
+    return LIGATURE.sub(r"\1{}", value) if "--" in value or "``" in value or "''" in value else value
+
+
+def escape_specials(value: str) -> str:
+    """Plain text -> a BibTeX value in UTF-8: only the characters special to BibTeX escaped."""
+    return _unligatured(value.translate(_ESCAPES) if SPECIAL.search(value) else value)
+
+
 def encode_latex(value: str) -> str:
     """Plain text -> BibTeX-safe LaTeX; plain ASCII without specials (most values) is returned as is."""
     if not SPECIAL_OR_NON_ASCII.search(value):
-        return value
+        return _unligatured(value)
     if any(unicodedata.combining(char) for char in value):
         # A combining accent belongs to the letter before it: pylatexenc sees the pair only in the whole value.
-        return _encoder.unicode_to_latex(value.translate(_ESCAPES))
-    return value.translate(_LATEX_OF)
+        return _unligatured(_encoder.unicode_to_latex(value.translate(_ESCAPES)))
+    return _unligatured(value.translate(_LATEX_OF))

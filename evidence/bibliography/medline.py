@@ -64,6 +64,7 @@ def medline_to_record(fields: dict[str, list[str]], line: int) -> SourceRecord:
     year = YEAR.search(first("DP"))
     record.year = int(year.group(1)) if year else None
     record.container_title = first("JT") or first("TA")
+    record.journal_abbreviation = first("TA") if first("JT") else ""
     record.volume, record.issue, record.pages = first("VI"), first("IP"), first("PG")
     record.abstract = " ".join(fields.get("AB", []))
     record.keywords = "; ".join(

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# What tools write as a last "author" for a truncated list (Zotero's BibTeX import keeps "others" as a
+# name): read as the et al. flag.
+ET_AL_NAMES = {"others", "et al.", "et al", "et. al."}
+
 
 @dataclass(frozen=True)
 class PersonName:
@@ -18,9 +22,12 @@ class SourceRecord:
     entry_type: str = "article"
     title: str = ""
     authors: list[PersonName] = field(default_factory=list)
+    # The list names only the first authors ("and others", "et al."): styles print "et al." after them.
+    authors_truncated: bool = False
     year: int | None = None
     month: int | None = None
     container_title: str = ""
+    journal_abbreviation: str = ""  # only as the record gives it (MEDLINE TA, RIS J2, CSL container-title-short)
     volume: str = ""
     issue: str = ""
     pages: str = ""
@@ -64,3 +71,21 @@ class ParsedFile:
     problems: list[ReadProblem] = field(default_factory=list)  # entries that could not be read
     warnings: list[ReadProblem] = field(default_factory=list)  # entries read, with something to know
     notes: list[str] = field(default_factory=list)  # about the whole file, e.g. the encoding it was read in
+
+
+def split_keywords(text: str) -> list[str]:
+    """Keywords from one field: split at semicolons when there are any (MeSH terms such as
+    "Carcinoma, Squamous Cell" hold commas), else at commas."""
+    separator = ";" if ";" in text else ","
+    return [word.strip() for word in text.split(separator) if word.strip()]
+
+
+def join_keywords(words: list[str]) -> str:
+    """Our stored form: "; "-separated."""
+    return "; ".join(words)
+
+
+def written_keywords(stored: str) -> str:
+    """Keywords for a format's one field: comma-separated as tools expect, unless a keyword has a comma."""
+    words = split_keywords(stored) if stored else []
+    return ("; " if any("," in word for word in words) else ", ").join(words)

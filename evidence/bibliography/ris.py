@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 import rispy
 
 from ..vocabularies import EntryType
-from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
+from .records import ET_AL_NAMES, ParsedFile, PersonName, ReadProblem, SourceRecord
 
 TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])\s{0,2}-(?: (.*)|)$")
 RIS_TYPES = {
@@ -55,7 +55,7 @@ WRITE_TYPES = {
     "regulatory": "GOVDOC",
     "dataset": "DATA",
 }
-YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+YEAR = re.compile(r"\b(\d{4})\b")  # any year: the model's own rule (1500–2100) refuses with a message
 # Fields RIS has no tag for (ours, and how a document was published) travel as labelled notes (N1),
 # which other tools show as notes and we read back.
 NOTE_FIELDS = {
@@ -70,6 +70,9 @@ NOTE_FIELDS = {
 }
 RIS_MONTH = re.compile(r"^\d{4}/(\d{1,2})\b")  # DA and Y1 are YYYY/MM/DD/other
 LINE_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
+# RIS has no tag for a truncated author list: a labelled note says so (never an author called "others").
+TRUNCATED_NOTE = "Author list: truncated (et al.)"
+URL_START = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\..+)$", re.IGNORECASE)
 
 
@@ -127,27 +130,30 @@ def ris_to_record(entry: dict, line: int) -> SourceRecord:
     record.key = _first(entry, "id", "label")
     record.title = _first(entry, "title", "primary_title", "translated_title")
     names = entry.get("authors") or entry.get("first_authors") or []
-    record.authors = [_name(name) for name in names if name.strip()]
+    record.authors = [_name(name) for name in names if name.strip() and name.strip().lower() not in ET_AL_NAMES]
+    record.authors_truncated = len(record.authors) < len([name for name in names if name.strip()])
     year = YEAR.search(_first(entry, "year", "publication_year", "date"))
     record.year = int(year.group(1)) if year else None
     month = RIS_MONTH.match(_first(entry, "date") or _first(entry, "publication_year"))
     record.month = int(month.group(1)) if month and 1 <= int(month.group(1)) <= 12 else None
     record.container_title = _first(entry, "secondary_title", "alternate_title3", "journal_name", "alternate_title1")
+    record.journal_abbreviation = _first(entry, "alternate_title1", "alternate_title2")  # J2, JA
     record.volume = _first(entry, "volume")
     record.issue = _first(entry, "number")
     start, end = _first(entry, "start_page"), _first(entry, "end_page")
-    record.pages = f"{start}–{end}" if start and end and end != start else start
+    record.pages = f"{start}–{end}" if start and end else start or end
     record.publisher = _first(entry, "publisher")
     record.place = _first(entry, "place_published")
     record.abstract = _first(entry, "abstract", "notes_abstract")
     record.keywords = "; ".join(k.strip() for k in entry.get("keywords", []) if k.strip())
     record.doi = _first(entry, "doi")
-    urls = [url.strip() for url in entry.get("urls", []) if url.strip()]
+    urls = _whole_urls(entry.get("urls", []))
     for url in urls:
         match = DOI_IN_URL.match(url)
         if match and not record.doi:
             record.doi = match.group(1)
-    record.url = next((url for url in urls if not DOI_IN_URL.match(url)), "")
+    # A doi.org link is kept as the URL only when the record also has other links or a DO of its own.
+    record.url = next((url for url in urls if not DOI_IN_URL.match(url) or _first(entry, "doi")), "")
     database = " ".join([_first(entry, "name_of_database"), _first(entry, "database_provider")]).lower()
     accession = _first(entry, "accession_number")
     if accession.isdigit() and ("pubmed" in database or "medline" in database):
@@ -158,11 +164,24 @@ def ris_to_record(entry: dict, line: int) -> SourceRecord:
     if work_type in EntryType.values:
         record.entry_type = work_type
     for note in entry.get("notes", []):
+        if note.strip() == TRUNCATED_NOTE:
+            record.authors_truncated = True
         label, _, value = note.partition(": ")
         if label in NOTE_FIELDS and value.strip():
             attribute = NOTE_FIELDS[label]
             setattr(record, attribute, int(value) if attribute == "sample_size" and value.isdigit() else value.strip())
     return record
+
+
+def _whole_urls(pieces: list[str]) -> list[str]:
+    """rispy splits a UR value at every ";": a piece that is not a link itself is joined back on."""
+    urls: list[str] = []
+    for piece in pieces:
+        if urls and not URL_START.match(piece.strip()):
+            urls[-1] += ";" + piece
+        elif piece.strip():
+            urls.append(piece.strip())
+    return [url.strip() for url in urls]
 
 
 def _first(entry: dict, *names: str) -> str:
@@ -199,6 +218,7 @@ def record_to_ris(record: SourceRecord) -> dict:
         "year": str(record.year or ""),
         "date": f"{record.year}/{record.month:02d}" if record.year and record.month else "",
         "secondary_title": record.container_title,
+        "alternate_title1": record.journal_abbreviation,
         "volume": record.volume,
         "number": record.issue,
         "start_page": start.strip(),
@@ -216,9 +236,12 @@ def record_to_ris(record: SourceRecord) -> dict:
         if record.entry_type != RIS_TYPES.get(WRITE_TYPES.get(record.entry_type))
         else "",
         "notes": [
-            f"{label}: {getattr(record, attribute)}"
-            for label, attribute in NOTE_FIELDS.items()
-            if getattr(record, attribute) not in ("", None)
+            *([TRUNCATED_NOTE] if record.authors_truncated else []),
+            *(
+                f"{label}: {getattr(record, attribute)}"
+                for label, attribute in NOTE_FIELDS.items()
+                if getattr(record, attribute) not in ("", None)
+            ),
         ],
     }
     return {tag: _one_line(value) for tag, value in entry.items() if value}

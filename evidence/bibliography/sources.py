@@ -10,16 +10,23 @@ from .records import PersonName, SourceRecord
 
 # Fields copied one to one between a Source and a SourceRecord.
 SHARED_FIELDS = (
-    "key entry_type title year month container_title volume issue pages publisher place report_type "
+    "key entry_type title authors_truncated year month container_title journal_abbreviation volume "
+    " issue pages publisher place report_type "
     "howpublished doi pmid pmcid url abstract summary keywords study_design population sample_size "
     "sample_size_unit provenance"
 ).split()
 EXPORT_CHUNK = 500
+# Curators' own fields: where a record's metadata was seen. Never in a public file or page's metadata;
+# a curator's export (export_bibliography --internal) carries them.
+INTERNAL_FIELDS = ("provenance",)
 
 
-def record_from_source(source) -> SourceRecord:
+def record_from_source(source, internal: bool = False) -> SourceRecord:
     """Expects the source's authorships prefetched (Source.objects.with_authors())."""
     record = SourceRecord(**{name: getattr(source, name) for name in SHARED_FIELDS})
+    if not internal:
+        for name in INTERNAL_FIELDS:
+            setattr(record, name, "")
     record.authors = [
         PersonName(author.family, author.given, author.is_organization) for author in source.ordered_authors
     ]
@@ -27,10 +34,10 @@ def record_from_source(source) -> SourceRecord:
     return record
 
 
-def records_of(sources: QuerySet) -> Iterator[SourceRecord]:
+def records_of(sources: QuerySet, internal: bool = False) -> Iterator[SourceRecord]:
     """Records in the queryset's order, read in chunks so that memory stays flat for any number."""
     for source in sources.with_authors().iterator(chunk_size=EXPORT_CHUNK):
-        yield record_from_source(source)
+        yield record_from_source(source, internal)
 
 
 def source_values(record: SourceRecord) -> dict:

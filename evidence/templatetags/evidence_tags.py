@@ -5,6 +5,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from evidence import wording
+from evidence.bibliography import embedded
+from evidence.bibliography.sources import record_from_source
 from evidence.support import Status
 from evidence.vocabularies import CurationStatus, RetractionStatus, Stance, StudyDesign
 
@@ -112,3 +114,9 @@ def evidence_row(evidence) -> str:
 def zip_with(first, second) -> list[tuple]:
     """`{% for a, b in xs|zip_with:ys %}`: the two lists side by side."""
     return list(zip(first, second, strict=True))
+
+
+@register.filter
+def coins(source) -> str:
+    """A source's COinS (OpenURL) for the title of a <span class="Z3988">, from its public record."""
+    return embedded.coins(record_from_source(source))
