@@ -15,6 +15,7 @@ from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source, records_of
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
+from .query import fallback, spelling
 from .support import Status, summarise
 from .vocabularies import Stance, StudyDesign
 
@@ -127,21 +128,28 @@ def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
     # Compounds are named by slug in the URL: one read serves the facets and the filter chips.
     compound_names = dict(Compound.objects.values_list("slug", "name"))
-    facets = filters.facet_counts(request.GET, Source.objects.public(), compound_names) if found.valid else {}
+    facets = filters.facet_counts(found.data, Source.objects.public(), compound_names) if found.valid else {}
     page = SearchPaginator(found, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
-    # Authors and compounds for the sources on this page only.
-    rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([source.pk for source in page])
+    # Fewer than a page match every word: the sources matching some of them follow.
+    short = page.number == 1 and page.paginator.count < SOURCES_PER_PAGE
+    some = fallback.some_words(found, SOURCES_PER_PAGE) if short else []
+    # Authors and compounds for the sources listed only.
+    rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([s.pk for s in [*page, *some]])
     context = {
         "filterset": found.filterset,
         "page": page,
         "rows": [rows[source.pk] for source in page],
+        "some_rows": [rows[source.pk] for source in some],
+        "correction": found.correction,
+        "search_instead": spelling.search_instead_url(found.data, found.correction) if found.correction else "",
+        "matched": found.understood.searched_stems,
         "facets": [(found.filterset.filters[name].label, name, values) for name, values in facets.items()],
-        "active": filters.active_filters(request.GET, facets, compound_names),
+        "active": filters.active_filters(found.data, facets, compound_names),
         "kept_facets": [(name, value) for name in filters.FACETS for value in request.GET.getlist(name)],
         "errors": found.errors,
         "sort": found.sort,
         "sorts": {key: label for key, label in filters.SORTS.items() if key != "relevance" or found.searching},
-        "export_query": filters.without(request.GET, "page")[1:],
+        "export_query": filters.without(found.data, "page")[1:],
     }
     return render(request, "evidence/source_list.html", context, status=200 if found.valid else 400)
 

@@ -1,7 +1,13 @@
 """Full-text search: an FTS5 table with triggers on SQLite, a GIN expression index on PostgreSQL."""
 from django.db import migrations
 
-from evidence.search import FTS_TABLE, POSTGRES_INDEX, POSTGRES_VECTOR, SEARCHED_COLUMNS, SQLITE_TRIGGERS
+from evidence.migrations._search_before_0010 import (
+    FTS_TABLE,
+    POSTGRES_INDEX,
+    POSTGRES_VECTOR,
+    SEARCHED_COLUMNS,
+    SQLITE_TRIGGERS,
+)
 
 SQLITE_CREATE = [
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({', '.join(SEARCHED_COLUMNS)}, content='evidence_source', "
