@@ -131,8 +131,10 @@ def forget_lexicon() -> None:
 
 def understand(q: str, known: Lexicon | None = None) -> Query:
     """q parsed and each term expanded; runs of plain words are matched to the longest thesaurus phrase."""
-    known = known if known is not None else lexicon()
     terms = parse(q)
+    if not terms:
+        return Query(())
+    known = known if known is not None else lexicon()
     groups: list[list[Phrase]] = []  # alternatives of each group, typed first
     typed: list[list[Phrase]] = []
     excluded: list[Phrase] = []
@@ -168,8 +170,11 @@ def understand(q: str, known: Lexicon | None = None) -> Query:
 def _longest_match(terms: list[Term], start: int, known: Lexicon) -> tuple[int, list[Phrase]]:
     """How many terms from `start` form the longest phrase the lexicon knows, and its expansions.
 
-    A phrase spans plain terms only: a quoted phrase, an exclusion or an `or` ends it.
+    A phrase spans plain terms only: a quoted phrase, an exclusion or an `or` ends it. A quoted phrase is
+    searched as typed, never expanded: quotes are how a reader asks for exactly those words.
     """
+    if terms[start].quoted:
+        return 1, []
     end = start + 1
     while end < len(terms) and end - start < MAX_KEY_WORDS and _plain(terms[end]):
         end += 1
