@@ -30,7 +30,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import articles
+from . import articles, thesaurus_admin  # noqa: F401 - registers the thesaurus entries
 from .bibliography.formats import IMPORT_LABELS, UnknownFormat, parse
 from .identifiers import normalised, title_key
 from .importing import commit_import, plan_import

@@ -31,10 +31,13 @@ FTS_TABLE = "evidence_source_fts"
 FTS_VOCABULARY = "evidence_source_fts_vocabulary"  # fts5vocab over FTS_TABLE: each indexed stem, with its count
 # English stemming, with accents removed first (migration 0010): "Varadi" finds "Váradi", as on SQLite.
 POSTGRES_CONFIG = "evidence_english"
-# Columns unqualified: the search may run inside a subquery where the ORM renames the table (U0). The
-# index matches the expression whatever the spelling: PostgreSQL compares parsed columns, not text.
+# A slash becomes a space: PostgreSQL's parser reads "substitute/harm-reduction" as one file-path
+# token, where FTS5 (and a reader) sees two words. Columns unqualified: the search may run inside a
+# subquery where the ORM renames the table (U0). The index matches the expression whatever the
+# spelling: PostgreSQL compares parsed columns, not text.
 POSTGRES_VECTOR = " || ".join(
-    f"setweight(to_tsvector('{POSTGRES_CONFIG}'::regconfig, coalesce(\"{column}\", '')), '{weight}')"
+    f"setweight(to_tsvector('{POSTGRES_CONFIG}'::regconfig, "
+    f"translate(coalesce(\"{column}\", ''), '/', ' ')), '{weight}')"
     for column, weight in POSTGRES_WEIGHTS.items()
 )
 # The vector stored in a generated column (migration 0008) with a GIN index on it: with the statistics of a
