@@ -24,6 +24,7 @@ from .bibliography.records import ParsedFile, PersonName, ReadProblem, SourceRec
 from .bibliography.sources import source_values
 from .identifiers import TITLE_KEY_LENGTH, normalised
 from .models import Author, Authorship, Source
+from .query.linked import refresh_linked_terms
 from .vocabularies import CurationStatus
 from .wording import count
 
@@ -295,6 +296,7 @@ def commit_import(plan: ImportPlan, user=None, provenance: str = "") -> ImportRe
             for source, entry in zip(created, new_entries, strict=True)
             for position, name in enumerate(entry.record.authors, start=1)
         )
+        refresh_linked_terms(source.pk for source in created)  # design and population, for the search
         new_sources = {id(entry): source for entry, source in zip(new_entries, created, strict=True)}
         updated = []
         for entry in plan.entries:
