@@ -23,6 +23,9 @@ class Statement:
     assessment: Assessment
     evidence: list[Evidence]  # all its links, or (review_report) only the strongest ones
     link_count: int | None = None  # how many links it has, when `evidence` holds only some
+    # Unsupported statements: keys of the sources evidence matching proposes, best first (None: not searched;
+    # empty: "no evidence found in the base"). See evidence.query.matching.
+    candidates: tuple[str, ...] | None = None
 
     @property
     def links(self) -> int:
@@ -202,6 +205,7 @@ def _statement_dict(statement: Statement) -> dict:
         "status": statement.status.value,
         "certainty": statement.assessment.certainty,
         "reasons": list(statement.assessment.reasons),
+        "candidates": list(statement.candidates or ()),
         "evidence": [
             {
                 "source_key": e.source.key,
@@ -214,6 +218,13 @@ def _statement_dict(statement: Statement) -> dict:
             for e in statement.evidence
         ],
     }
+
+
+def candidates_line(candidates: tuple[str, ...]) -> str:
+    """What an unsupported statement's candidates mean for a reader."""
+    if not candidates:
+        return "No evidence found in the base."
+    return f"Not yet reviewed: {count(len(candidates), 'candidate source')} ({', '.join(candidates)})."
 
 
 def report_as_json(report: ArticleReport) -> str:
@@ -260,6 +271,8 @@ def _markdown_statement(statement: Statement) -> list[str]:
     certainty = f", certainty {statement.assessment.certainty}" if statement.assessment.certainty else ""
     lines = [f"- **{statement.status.label}**{certainty}: {markdown_escape(statement.claim.text)}"]
     lines += [f"  - {markdown_escape(reason)}" for reason in statement.assessment.reasons]
+    if statement.candidates is not None:
+        lines += [f"  - {markdown_escape(candidates_line(statement.candidates))}"]
     lines += [
         f"  - {markdown_escape(e.source.key)} ({e.get_stance_display()}): {markdown_escape(e.finding)}"
         for e in statement.evidence

@@ -87,9 +87,9 @@ def ensure_sqlite_index(connection) -> bool:
     return bool(missing)
 
 
-def search(queryset: QuerySet, q: str, every: bool = True) -> QuerySet:
+def search(queryset: QuerySet, q: str | Query, every: bool = True) -> QuerySet:
     """Sources matching every term of q with its synonyms (`every=False`: any term); `by_relevance` orders them."""
-    query = understand(q)
+    query = understand(q) if isinstance(q, str) else q
     if not query:  # no word to look for (only punctuation, or only exclusions): the same on both databases
         return queryset.none()
     if connection.vendor == "postgresql":
@@ -101,9 +101,9 @@ def search(queryset: QuerySet, q: str, every: bool = True) -> QuerySet:
     return queryset.filter(pk__in=RawSQL(match, [fts5_query(query, every)]))
 
 
-def by_relevance(queryset: QuerySet, q: str, every: bool = True) -> QuerySet:
+def by_relevance(queryset: QuerySet, q: str | Query, every: bool = True) -> QuerySet:
     """The search's results, best match first (ties by key)."""
-    query = understand(q)
+    query = understand(q) if isinstance(q, str) else q
     if not query:
         return queryset.none()
     if connection.vendor == "postgresql":

@@ -15,7 +15,7 @@ from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source, records_of
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
-from .query import fallback, spelling
+from .query import fallback, matching, spelling
 from .support import Status, summarise
 from .vocabularies import Stance, StudyDesign
 
@@ -51,7 +51,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
     """The article's flags, for downloads: every statement with all its links."""
     article = get_object_or_404(Article, slug=slug)
-    return reports.build_report(article, Claim.objects.for_review().filter(article=article), counts_drafts(request))
+    report = reports.build_report(article, Claim.objects.for_review().filter(article=article), counts_drafts(request))
+    return matching.with_candidates(report)
 
 
 def counts_drafts(request: HttpRequest) -> bool:
@@ -184,6 +185,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
     statement = reports.statement_of(claim)
+    if statement.status is Status.UNSUPPORTED:
+        statement = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements[0]
     context = {
         "claim": claim,
         "statement": statement,

@@ -108,3 +108,36 @@ def page_ranking(q: str) -> list[str]:
     found = find_sources(data)
     every = list(found.results.values_list("key", flat=True))
     return every + [source.key for source in some_words(found, PAGE_SIZE)] if len(every) < PAGE_SIZE else every
+
+
+@dataclass(frozen=True)
+class MatchingQuality:
+    linked: int  # statements with a curated link
+    hits: int  # ... of which a curated source is among the candidates shown (at most five)
+    unlinked: int  # statements without one
+    correctly_empty: int  # ... of which no candidate is shown: "no evidence found in the base"
+
+    def as_dict(self) -> dict:
+        return {
+            "linked_statements": self.linked,
+            "hit@5": round(self.hits / self.linked, 3) if self.linked else None,
+            "unlinked_statements": self.unlinked,
+            "no_evidence_found_correct": self.correctly_empty,
+        }
+
+
+def statement_matching(claims) -> MatchingQuality:
+    """Score evidence matching on statements whose curated links are the truth (the seed article's)."""
+    from .matching import candidates
+
+    linked = hits = unlinked = empty = 0
+    for claim in claims:
+        truth = {evidence.source.key for evidence in claim.evidence.all()}
+        shown = {candidate.source.key for candidate in candidates(claim.text)}
+        if truth:
+            linked += 1
+            hits += bool(truth & shown)
+        else:
+            unlinked += 1
+            empty += not shown
+    return MatchingQuality(linked, hits, unlinked, empty)

@@ -1,7 +1,8 @@
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from evidence.models import Article, Claim
 from evidence.query import quality
 
 
@@ -13,8 +14,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print the figures and per-query scores as JSON")
+        parser.add_argument(
+            "--statements",
+            metavar="ARTICLE",
+            help="score evidence matching instead, on this article's statements (its curated links are the truth)",
+        )
 
     def handle(self, *args, **options):
+        if options["statements"]:
+            article = Article.objects.filter(slug=options["statements"]).first()
+            if article is None:
+                raise CommandError(f"No article with slug {options['statements']!r}.")
+            claims = Claim.objects.filter(article=article).prefetch_related("evidence__source")
+            figures = quality.statement_matching(claims).as_dict()
+            self.stdout.write(json.dumps(figures, indent=1) if options["json"] else str(figures))
+            return
         result = quality.measure(quality.page_ranking, quality.load_dev_set())
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), indent=1))
