@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from . import filters, overviews, reports
+from . import filters, overviews, reports, wording
 from .bibliography.formats import EXPORT_FORMATS, STYLE_NAMES
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source, records_of
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
-from .query import fallback, matching, spelling
+from .query import fallback, matching, same, spelling
 from .support import Status, summarise
 from .vocabularies import Stance, StudyDesign
 
@@ -190,12 +192,25 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "claim": claim,
         "statement": statement,
+        "same": same.same_statements(claim) if statement.status is Status.UNSUPPORTED else [],
+        "can_copy": request.user.has_perm("evidence.add_evidence"),
         "by_stance": [
             (label, [link for link in statement.evidence if link.stance == stance]) for stance, label in Stance.choices
         ],
         "place": reports.place_in_text(claim.article.text, claim.start, claim.end) if claim.start is not None else None,
     }
     return render(request, "evidence/claim_detail.html", context)
+
+
+@require_POST
+@permission_required("evidence.add_evidence", raise_exception=True)
+def copy_links(request: HttpRequest, pk: int, original: int) -> HttpResponse:
+    """A curator reuses the evidence of the same statement in another article: copied as drafts."""
+    target = get_object_or_404(Claim, pk=pk)
+    source_claim = get_object_or_404(Claim.objects.prefetch_related("evidence"), pk=original)
+    copied = same.copy_links_as_drafts(source_claim, target, request.user)
+    messages.success(request, f"Copied {wording.count(copied, 'evidence link')} as drafts: review them to count them.")
+    return redirect(target)
 
 
 @require_safe

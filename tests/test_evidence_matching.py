@@ -74,3 +74,43 @@ def test_matching_finds_a_curated_source_for_most_of_the_seed_articles_linked_st
     # the unlinked ones are vague statements on topics the base does hold sources on.
     assert figures.hits / figures.linked >= 0.56
     assert figures.correctly_empty >= 2
+
+
+@pytest.fixture
+def second_article():
+    """A synthetic article repeating, in other words around it, a statement the seed article has curated."""
+    seed_claim = Claim.objects.filter(article__slug=SEED, evidence__isnull=False).order_by("start").distinct()[12]
+    text = f"Some introduction. {seed_claim.text} A closing line."
+    article = Article.objects.create(title="Synthetic second article", slug="synthetic-second-article", text=text)
+    start = text.index(seed_claim.text)
+    claim = Claim.objects.create(
+        article=article,
+        text=seed_claim.text,
+        start=start,
+        end=start + len(seed_claim.text),
+        category=seed_claim.category,
+        checkworthy=True,
+    )
+    return seed_claim, claim
+
+
+def test_a_statement_already_curated_elsewhere_is_matched_and_its_links_copied_as_drafts(
+    reader, curator, second_article
+):
+    seed_claim, claim = second_article
+    url = reverse("evidence:claim", args=[claim.pk])
+    page = reader.get(url).content.decode()
+    number = Claim.objects.filter(article__slug=SEED, start__lt=seed_claim.start).count() + 1
+    assert f"statement {number}</a> of <em>{seed_claim.article.title}</em>" in page
+    assert "as drafts" not in page  # a reader sees the match, not the curator's button
+    copy = reverse("evidence:claim-copy-links", args=[claim.pk, seed_claim.pk])
+    assert reader.post(copy).status_code in (302, 403)  # anonymous: sent to log in, or refused
+    assert claim.evidence.count() == 0
+    assert "as drafts" in curator.get(url).content.decode()
+    response = curator.post(copy, follow=True)
+    links = seed_claim.evidence.count()
+    assert f"Copied {links} evidence links as drafts" in response.content.decode()
+    assert claim.evidence.count() == links
+    assert set(claim.evidence.values_list("curation_status", flat=True)) == {"draft"}
+    curator.post(copy)  # again: nothing doubled
+    assert claim.evidence.count() == links
