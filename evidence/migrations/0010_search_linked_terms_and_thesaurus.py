@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 from evidence import search
 from evidence.migrations import _search_before_0010 as before
+from evidence.migrations._search_before_0010 import run
 from evidence.query.linked import refresh_linked_terms
 
 SQLITE_DROP = [f"DROP TRIGGER IF EXISTS {name}" for name in before.SQLITE_TRIGGERS] + [
@@ -53,14 +54,6 @@ POSTGRES_BACKWARDS = [
 def fill_linked_terms(apps, schema_editor):
     Source = apps.get_model("evidence", "Source")
     refresh_linked_terms(Source.objects.values_list("pk", flat=True), (Source, apps.get_model("evidence", "AdverseEffectReport")))
-
-
-def run(statements_by_vendor):
-    def operation(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return operation
 
 
 class Migration(migrations.Migration):

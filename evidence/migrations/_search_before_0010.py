@@ -1,4 +1,4 @@
-"""The full-text index as migrations 0004 and 0008 made it, frozen: evidence.search describes today's
+"""The full-text index as migrations 0004 and 0008 made it, frozen, and the helper the search migrations share: evidence.search describes today's
 index (0010 added a column and the unaccenting configuration), and an old migration must keep doing
 what it did when it was written. Django's migration loader skips modules whose name starts with "_"."""
 
@@ -16,3 +16,13 @@ POSTGRES_COLUMN_INDEX = "evidence_source_search_vector"
 
 
 SQLITE_TRIGGERS = sqlite_triggers(SEARCHED_COLUMNS)
+
+
+def run(statements_by_vendor: dict[str, list[str]]):
+    """A RunPython operation executing the SQL statements written for the database in use."""
+
+    def operation(apps, schema_editor):
+        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement)
+
+    return operation
