@@ -597,3 +597,6 @@ class ThesaurusEntry(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:evidence_thesaurusentry_change", args=[self.pk])

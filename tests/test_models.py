@@ -126,6 +126,10 @@ def test_one_evidence_link_per_claim_and_source():
 def test_every_model_has_a_string_and_a_url():
     from django.apps import apps
 
+    from evidence.models import ThesaurusEntry
+
+    ThesaurusEntry.objects.create(term="synthetic test term", synonyms="liver injury")  # the demo data has none
+
     for model in apps.get_app_config("evidence").get_models():
         if hasattr(model, "instance_type"):  # a history table (django-simple-history), tested with the history
             continue
