@@ -9,6 +9,7 @@ class EvidenceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401 - connects the receivers
+        from .query import signals as search_signals  # noqa: F401 - connects the search index's receivers
 
         post_migrate.connect(keep_search_index, sender=self)
 

@@ -34,13 +34,13 @@ COMPOUNDS = [
     {
         "slug": "7-hydroxymitragynine",
         "name": "7-Hydroxymitragynine",
-        "synonyms": "7-OH",
+        "synonyms": "7-OH\n7-OH-MG\n7-hydroxy-mitragynine",
         "description": "A minor alkaloid of the leaf, also formed from mitragynine in the body.",
     },
     {
         "slug": "kratom",
         "name": "Kratom leaf / product",
-        "synonyms": "kratom\nMitragyna speciosa",
+        "synonyms": "kratom\nMitragyna speciosa\nketum\nkrathom\nbiak\nkakuam\nthom",
         "description": "Studies of the whole plant, its leaves or marketed kratom products.",
     },
 ]

@@ -11,6 +11,8 @@ from django.http import QueryDict
 
 from . import search
 from .models import AdverseEffect, AdverseEffectReport, Article, Claim, Compound, Evidence, Source
+from .query import spelling
+from .query.thesaurus import Query, understand
 from .reports import Statement
 from .support import Status
 from .vocabularies import (
@@ -129,6 +131,9 @@ class SourceSearch:
     # The same rows unordered and unranked, to count: SQLite planned the count through the ranking's
     # join to the FTS table badly (3 s instead of 0.05 s at 100,000 sources).
     matches: QuerySet
+    data: QueryDict  # the parameters searched with: the request's, with a misspelt query corrected
+    correction: spelling.Correction | None
+    understood: Query
 
     @property
     def valid(self) -> bool:
@@ -136,18 +141,27 @@ class SourceSearch:
 
 
 def find_sources(data: QueryDict) -> SourceSearch:
-    """The sources a search asks for, in its order: what the list page shows and the export downloads."""
+    """The sources a search asks for, in its order: what the list page shows and the export downloads.
+
+    A query word that matches nothing is corrected first (evidence.query.spelling), unless `verbatim` is set.
+    """
+    correction = None if data.get("verbatim") else spelling.correct(search.clean_query(data.get("q", "")))
+    if correction:
+        data = data.copy()
+        data["q"] = correction.corrected
+    understood = understand(data.get("q", ""))
     filterset = SourceFilter(data, queryset=Source.objects.public())
     searching = bool(search.clean_query(data.get("q", "")))
     sort, sort_error = chosen_sort(data.get("sort", ""), searching)
     errors = error_messages(filterset) + ([sort_error] if sort_error else [])
     if filterset.errors:
-        return SourceSearch(filterset, Source.objects.none(), sort, errors, searching, Source.objects.none())
+        nothing = Source.objects.none()
+        return SourceSearch(filterset, nothing, sort, errors, searching, nothing, data, correction, understood)
     matches = filterset.qs
     results = (
         search.by_relevance(matches, data.get("q", "")) if sort == "relevance" else matches.order_by(*SORT_ORDER[sort])
     )
-    return SourceSearch(filterset, results, sort, errors, searching, matches)
+    return SourceSearch(filterset, results, sort, errors, searching, matches, data, correction, understood)
 
 
 # Facet name -> how its values are labelled (compounds and adverse effects are named by their own value

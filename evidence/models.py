@@ -232,6 +232,9 @@ class Source(Versioned):
     # The title normalised (identifiers.title_key), kept by evidence.signals: duplicates are found by an
     # indexed lookup instead of comparing every title in Python.
     title_key = models.CharField(max_length=identifiers.TITLE_KEY_LENGTH, blank=True, editable=False, db_index=True)
+    # What the source is linked to, as words the full-text index reads (design, population, compounds and
+    # their synonyms, adverse effects reported and their organ classes): kept by evidence.query.linked.
+    linked_terms = models.TextField(blank=True, editable=False)
     study_design = models.CharField(max_length=40, choices=StudyDesign.choices, blank=True)
     population = models.CharField(max_length=20, choices=Population.choices, blank=True)
     sample_size = models.PositiveIntegerField("sample size (n)", null=True, blank=True)
@@ -253,7 +256,7 @@ class Source(Versioned):
     )
 
     objects = SourceManager()
-    history = HistoricalRecords(excluded_fields=["author_names", "title_key"])
+    history = HistoricalRecords(excluded_fields=["author_names", "title_key", "linked_terms"])
 
     class Meta:
         ordering = ["key"]
@@ -823,3 +826,27 @@ class ImportLog(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:evidence_importlog_change", args=[self.pk])
+
+
+class ThesaurusEntry(models.Model):
+    """A curator's addition to the search thesaurus (evidence/data/thesaurus.json ships the rest)."""
+
+    term = models.CharField(
+        max_length=200, unique=True, help_text="A word or phrase readers type, e.g. “liver damage”."
+    )
+    synonyms = models.TextField(
+        help_text="Terms searched as well whenever a query contains the term, one per line, e.g. “liver injury”."
+    )
+    origin = models.CharField(
+        "where the terms come from", max_length=300, blank=True, help_text="E.g. “MeSH entry terms”, “readers’ words”."
+    )
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name_plural = "thesaurus entries"
+
+    def __str__(self) -> str:
+        return self.term
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:evidence_thesaurusentry_change", args=[self.pk])

@@ -41,6 +41,9 @@ class Statement:
     number: int = 0  # its place among its article's statements, the same on every page
     parts: tuple[PartStatement, ...] = ()
     overall: Overall | None = None  # a split statement's status from its parts
+    # Unsupported statements: keys of the sources evidence matching proposes, best first (None: not searched;
+    # empty: "no evidence found in the base"). See evidence.query.matching.
+    candidates: tuple[str, ...] | None = None
 
     @property
     def links(self) -> int:
@@ -307,6 +310,7 @@ def _statement_dict(statement: Statement) -> dict:
         **({"status_label": statement.status_label} if statement.parts else {}),
         **_grading_dict(statement.assessment),
         "reasons": list(statement.assessment.reasons),
+        "candidates": list(statement.candidates or ()),
         "evidence": [_evidence_dict(e) for e in statement.evidence],
     }
     if statement.parts:
@@ -361,6 +365,13 @@ def _evidence_dict(evidence: Evidence) -> dict:
         "stance": evidence.stance,
         "finding": evidence.finding,
     }
+
+
+def candidates_line(candidates: tuple[str, ...]) -> str:
+    """What an unsupported statement's candidates mean for a reader."""
+    if not candidates:
+        return "No evidence found in the base."
+    return f"Not yet reviewed: {count(len(candidates), 'candidate source')} ({', '.join(candidates)})."
 
 
 def report_as_json(report: ArticleReport) -> str:
@@ -421,6 +432,8 @@ def report_as_markdown(report: ArticleReport) -> str:
 def _markdown_statement(statement: Statement) -> list[str]:
     heading = f"- **{statement.number}. {statement.status_label}**"
     lines = _markdown_assessment(heading, statement.claim.text, statement.assessment, statement.evidence)
+    if statement.candidates is not None:
+        lines += [f"  - {markdown_escape(candidates_line(statement.candidates))}"]
     for part in statement.parts:
         heading = f"- **Part {part.number}: {part.status.label}**"
         lines += ["  " + line for line in _markdown_assessment(heading, part.part.text, part.assessment, part.evidence)]

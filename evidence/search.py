@@ -1,54 +1,70 @@
 """Full-text search over sources: one interface, PostgreSQL and SQLite underneath.
 
-PostgreSQL: a weighted tsvector (title and authors A, keywords B, abstract and summary C) stored in a
-generated column with a GIN index, ranked by ts_rank. SQLite: an FTS5 table over the same
-columns, kept in step by triggers, ranked by bm25 with the same relative weights. Created by
-migrations 0004 and (the PostgreSQL column) 0008.
+A query is understood once (evidence.query: parsed, expanded with synonyms) and compiled here for each
+database. PostgreSQL: a weighted tsvector (title and authors A, keywords and linked terms B, abstract and
+summary C) stored in a generated column with a GIN index, through a text search configuration that also
+removes accents, ranked by ts_rank_cd. SQLite: an FTS5 table over the same columns, kept in step by
+triggers, ranked by bm25 with the same relative weights. Created by migrations 0004, 0008 and 0014.
 """
 
 from __future__ import annotations
-
-import re
 
 from django.db import connection
 from django.db.models import BooleanField, FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
-SEARCHED_COLUMNS = ("title", "author_names", "keywords", "abstract", "summary")
-POSTGRES_WEIGHTS = {"title": "A", "author_names": "A", "keywords": "B", "abstract": "C", "summary": "C"}
+from .query.parse import MAX_QUERY_LENGTH, clean_query  # noqa: F401 - the search's public interface
+from .query.thesaurus import Query, understand
+
+SEARCHED_COLUMNS = ("title", "author_names", "keywords", "abstract", "summary", "linked_terms")
+POSTGRES_WEIGHTS = {
+    "title": "A",
+    "author_names": "A",
+    "keywords": "B",
+    "abstract": "C",
+    "summary": "C",
+    "linked_terms": "B",
+}
 # bm25 weights per FTS5 column, in the ratios of PostgreSQL's default A/B/C weights (1.0, 0.4, 0.2).
-FTS5_WEIGHTS = (1.0, 1.0, 0.4, 0.2, 0.2)
+FTS5_WEIGHTS = (1.0, 1.0, 0.4, 0.2, 0.2, 0.4)
 FTS_TABLE = "evidence_source_fts"
-# Columns unqualified: the search may run inside a subquery where the ORM renames the table (U0). The
-# index matches the expression whatever the spelling: PostgreSQL compares parsed columns, not text.
+FTS_VOCABULARY = "evidence_source_fts_vocabulary"  # fts5vocab over FTS_TABLE: each indexed stem, with its count
+# English stemming, with accents removed first (migration 0014): "Varadi" finds "Váradi", as on SQLite.
+POSTGRES_CONFIG = "evidence_english"
+# A slash becomes a space: PostgreSQL's parser reads "substitute/harm-reduction" as one file-path
+# token, where FTS5 (and a reader) sees two words. Columns unqualified: the search may run inside a
+# subquery where the ORM renames the table (U0). The index matches the expression whatever the
+# spelling: PostgreSQL compares parsed columns, not text.
 POSTGRES_VECTOR = " || ".join(
-    f"setweight(to_tsvector('english'::regconfig, coalesce(\"{column}\", '')), '{weight}')"
+    f"setweight(to_tsvector('{POSTGRES_CONFIG}'::regconfig, "
+    f"translate(coalesce(\"{column}\", ''), '/', ' ')), '{weight}')"
     for column, weight in POSTGRES_WEIGHTS.items()
 )
-POSTGRES_INDEX = "evidence_source_search"  # migration 0004's index on the expression; 0008 replaced it
 # The vector stored in a generated column (migration 0008) with a GIN index on it: with the statistics of a
 # corpus where a term matches most rows, PostgreSQL scans the table rather than the index, and computing
 # the expression for each of 100,000 rows took 8 s; reading a stored vector does not.
 POSTGRES_COLUMN = "search_vector"
 POSTGRES_COLUMN_INDEX = "evidence_source_search_vector"
-WORD = re.compile(r"\w+", re.UNICODE)
-# A search term: an optional minus, then a "quoted phrase" or a run of non-space characters.
-SEARCH_TERM = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
-MAX_QUERY_LENGTH = 500
 
 
-_COLUMNS = ", ".join(SEARCHED_COLUMNS)
-_NEW = ", ".join(f"new.{column}" for column in SEARCHED_COLUMNS)
-_OLD = ", ".join(f"old.{column}" for column in SEARCHED_COLUMNS)
-SQLITE_TRIGGERS = {
-    f"{FTS_TABLE}_insert": f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON evidence_source BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) VALUES (new.id, {_NEW}); END",
-    f"{FTS_TABLE}_delete": f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON evidence_source BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLUMNS}) VALUES ('delete', old.id, {_OLD}); END",
-    f"{FTS_TABLE}_update": f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE ON evidence_source BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLUMNS}) VALUES ('delete', old.id, {_OLD}); "
-    f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) VALUES (new.id, {_NEW}); END",
-}
+def sqlite_triggers(columns: tuple[str, ...]) -> dict[str, str]:
+    """The triggers that keep FTS_TABLE in step with evidence_source, over these columns."""
+    names = ", ".join(columns)
+    new = ", ".join(f"new.{column}" for column in columns)
+    old = ", ".join(f"old.{column}" for column in columns)
+    delete = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {names}) VALUES ('delete', old.id, {old});"
+    insert = f"INSERT INTO {FTS_TABLE}(rowid, {names}) VALUES (new.id, {new});"
+    return {
+        f"{FTS_TABLE}_insert": f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_insert AFTER INSERT ON evidence_source "
+        f"BEGIN {insert} END",
+        f"{FTS_TABLE}_delete": f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_delete AFTER DELETE ON evidence_source "
+        f"BEGIN {delete} END",
+        f"{FTS_TABLE}_update": f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_update AFTER UPDATE ON evidence_source "
+        f"BEGIN {delete} {insert} END",
+    }
+
+
+SQLITE_TRIGGERS = sqlite_triggers(SEARCHED_COLUMNS)
 
 
 def ensure_sqlite_index(connection) -> bool:
@@ -71,30 +87,28 @@ def ensure_sqlite_index(connection) -> bool:
     return bool(missing)
 
 
-def clean_query(q: str) -> str:
-    """What a search box sends, made safe: no NUL bytes (PostgreSQL refuses them), bounded length."""
-    return q.replace("\x00", " ").strip()[:MAX_QUERY_LENGTH]
-
-
-def search(queryset: QuerySet, q: str) -> QuerySet:
-    """Sources matching every word of q (`by_relevance` orders them)."""
-    q = clean_query(q)
-    match = fts5_query(q)
-    if not match:  # no word to look for (only punctuation, or only exclusions): the same on both databases
+def search(queryset: QuerySet, q: str | Query, every: bool = True) -> QuerySet:
+    """Sources matching every term of q with its synonyms (`every=False`: any term); `by_relevance` orders them."""
+    query = understand(q) if isinstance(q, str) else q
+    if not query:  # no word to look for (only punctuation, or only exclusions): the same on both databases
         return queryset.none()
     if connection.vendor == "postgresql":
-        return queryset.filter(RawSQL(f"{POSTGRES_COLUMN} @@ websearch_to_tsquery('english', %s)", [q], BooleanField()))
+        condition = f"{POSTGRES_COLUMN} @@ to_tsquery('{POSTGRES_CONFIG}', %s)"
+        return queryset.filter(RawSQL(condition, [tsquery(query, every)], BooleanField()))
     # A subquery of ids, not a join: the result may itself become a subquery (the facet counts use it so),
     # where the ORM renames the sources table and a join condition naming it would break.
-    return queryset.filter(pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match]))
+    match = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+    return queryset.filter(pk__in=RawSQL(match, [fts5_query(query, every)]))
 
 
-def by_relevance(queryset: QuerySet, q: str) -> QuerySet:
+def by_relevance(queryset: QuerySet, q: str | Query, every: bool = True) -> QuerySet:
     """The search's results, best match first (ties by key)."""
-    q = clean_query(q)
+    query = understand(q) if isinstance(q, str) else q
+    if not query:
+        return queryset.none()
     if connection.vendor == "postgresql":
-        rank = RawSQL(f"ts_rank({POSTGRES_COLUMN}, websearch_to_tsquery('english', %s))", [q], FloatField())
-        return queryset.annotate(rank=rank).order_by("-rank", "key")
+        rank = f"ts_rank_cd({POSTGRES_COLUMN}, to_tsquery('{POSTGRES_CONFIG}', %s))"
+        return queryset.annotate(rank=RawSQL(rank, [tsquery(query, every)], FloatField())).order_by("-rank", "key")
     weights = ", ".join(str(weight) for weight in FTS5_WEIGHTS)
     # The FTS table joined once (bm25 computed once per match), not a ranking subquery per row: at
     # 100,000 sources a broad term took 12 s that way, 0.1 s this way. Django's ORM cannot join a
@@ -103,37 +117,34 @@ def by_relevance(queryset: QuerySet, q: str) -> QuerySet:
         select={"rank": f"-bm25({FTS_TABLE}, {weights})"},
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE}.rowid = evidence_source.id", f"{FTS_TABLE} MATCH %s"],
-        params=[fts5_query(q)],
+        params=[fts5_query(query, every)],
     )
     return ranked.order_by("-rank", "key")
 
 
-def fts5_query(q: str) -> str:
-    """PostgreSQL's websearch syntax (words, "phrases", or, -word) as an FTS5 query.
+def fts5_query(query: Query | str, every: bool = True) -> str:
+    """An understood query as an FTS5 query: each group's alternatives or-ed, groups and-ed (or or-ed).
 
-    Every term becomes a quoted FTS5 string, so user input can never be read as FTS5 syntax; a term of
-    several words (a phrase, or "7-hydroxymitragynine") must match as adjacent words, as on PostgreSQL.
+    Every alternative becomes a quoted FTS5 string of plain words, so user input can never be read as FTS5
+    syntax; a term of several words (a phrase, or "7-hydroxymitragynine") must match as adjacent words.
     """
-    groups: list[list[str]] = []
-    excluded: list[str] = []
-    after_or = False
-    for match in SEARCH_TERM.finditer(q):
-        negated, phrase, bare = match.groups()
-        words = WORD.findall(phrase if phrase is not None else bare)
-        if phrase is None and bare.lower() == "or":
-            after_or = bool(groups)
-            continue
-        if not words:
-            continue
-        term = '"' + " ".join(words) + '"'
-        if negated:
-            excluded.append(term)
-        elif after_or:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
-        after_or = False
-    if not groups:
+    query = understand(query) if isinstance(query, str) else query
+    if not query:
         return ""
-    query = " AND ".join("(" + " OR ".join(group) + ")" for group in groups)
-    return query + "".join(f" NOT {term}" for term in excluded)
+    groups = [
+        "(" + " OR ".join(f'"{" ".join(phrase)}"' for phrase in group.alternatives) + ")" for group in query.groups
+    ]
+    joined = " AND ".join(groups) if every else "(" + " OR ".join(groups) + ")"
+    return joined + "".join(f' NOT "{" ".join(phrase)}"' for phrase in query.excluded)
+
+
+def tsquery(query: Query, every: bool = True) -> str:
+    """The same as a PostgreSQL tsquery text. Each word is quoted and made of letters and digits only, so
+    nothing typed can be read as tsquery syntax; PostgreSQL stems each word and drops stopwords."""
+
+    def phrase_text(phrase: tuple[str, ...]) -> str:
+        return " <-> ".join(f"'{word}'" for word in phrase)
+
+    groups = ["(" + " | ".join(phrase_text(p) for p in group.alternatives) + ")" for group in query.groups]
+    joined = " & ".join(groups) if every else "(" + " | ".join(groups) + ")"
+    return joined + "".join(f" & !({phrase_text(phrase)})" for phrase in query.excluded)

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from .identifiers import title_key
 from .models import AdverseEffect, AdverseEffectReport, Article, Author, Authorship, Claim, Compound, Evidence, Source
+from .query.linked import refresh_linked_terms
 from .vocabularies import ClaimCategory, CurationStatus, Population, ReportSetting, Severity, Stance, StudyDesign
 
 SYNTHETIC_PREFIX = "SYN-"
@@ -79,6 +80,7 @@ def generate(sources: int, seed: int) -> dict[str, int]:
         claims = _articles_and_claims(rng, size)
         links = _evidence(rng, size, claims, source_ids)
         reports = _reports(rng, size, source_ids)
+        refresh_linked_terms(source_ids)  # bulk inserts send no signal: the search's linked terms written here
     return {"authors": len(authors), "sources": made, "claims": len(claims), "evidence": links, "reports": reports}
 
 

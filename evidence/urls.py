@@ -24,6 +24,7 @@ public_pages = (
         path("sources/<str:key>/export.<str:fmt>", views.source_export, name="source-export"),
         path("claims/", views.claim_list, name="claims"),
         path("claims/<int:pk>/", views.claim_detail, name="claim"),
+        path("claims/<int:pk>/copy-links/<int:original>/", views.copy_links, name="claim-copy-links"),
         path("claims/<int:pk>/sources.<str:fmt>", views.claim_sources_export, name="claim-sources-export"),
         path("adverse-effects/", views.adverse_effects, name="adverse-effects"),
         path("evidence-map/", views.evidence_map, name="evidence-map"),

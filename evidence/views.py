@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from . import filters, findings, health, overviews, reports
+from . import filters, findings, health, overviews, reports, wording
 from .bibliography import embedded, styles
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLED_FORMATS
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
+from .query import fallback, matching, same, spelling
 from .support import Status, summarise
 from .vocabularies import ReportGroup, Stance
 
@@ -76,7 +79,8 @@ def article_reports(
 def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
     """The article's flags, for downloads: every statement with all its links."""
     article = get_object_or_404(Article, slug=slug)
-    return reports.build_report(article, Claim.objects.for_review().filter(article=article), counts_drafts(request))
+    report = reports.build_report(article, Claim.objects.for_review().filter(article=article), counts_drafts(request))
+    return matching.with_candidates(report)
 
 
 def counts_drafts(request: HttpRequest) -> bool:
@@ -190,21 +194,28 @@ def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
     # Compounds are named by slug in the URL: one read serves the facets and the filter chips.
     compound_names = dict(Compound.objects.values_list("slug", "name"))
-    facets = filters.facet_counts(request.GET, Source.objects.public(), compound_names) if found.valid else {}
+    facets = filters.facet_counts(found.data, Source.objects.public(), compound_names) if found.valid else {}
     page = SearchPaginator(found, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
-    # Authors and compounds for the sources on this page only.
-    rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([source.pk for source in page])
+    # Fewer than a page match every word: the sources matching some of them follow.
+    short = page.number == 1 and page.paginator.count < SOURCES_PER_PAGE
+    some = fallback.some_words(found, SOURCES_PER_PAGE) if short else []
+    # Authors and compounds for the sources listed only.
+    rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([s.pk for s in [*page, *some]])
     context = {
         "filterset": found.filterset,
         "page": page,
         "rows": [rows[source.pk] for source in page],
+        "some_rows": [rows[source.pk] for source in some],
+        "correction": found.correction,
+        "search_instead": spelling.search_instead_url(found.data, found.correction) if found.correction else "",
+        "matched": found.understood.searched_stems,
         "facets": [(found.filterset.filters[name].label, name, values) for name, values in facets.items()],
-        "active": filters.active_filters(request.GET, facets, compound_names),
+        "active": filters.active_filters(found.data, facets, compound_names),
         "kept_facets": [(name, value) for name in filters.FACETS for value in request.GET.getlist(name)],
         "errors": found.errors,
         "sort": found.sort,
         "sorts": {key: label for key, label in filters.SORTS.items() if key != "relevance" or found.searching},
-        "export_query": filters.without(request.GET, "page")[1:],
+        "export_query": filters.without(found.data, "page")[1:],
     }
     return render(request, "evidence/source_list.html", context, status=200 if found.valid else 400)
 
@@ -239,15 +250,30 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
     (statement,) = reports.statements_of([claim])
+    if statement.status is Status.UNSUPPORTED:
+        statement = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements[0]
     context = {
         "claim": claim,
         "statement": statement,
+        "same": same.same_statements(claim) if statement.status is Status.UNSUPPORTED else [],
+        "can_copy": request.user.has_perm("evidence.add_evidence"),
         "by_stance": [
             (label, [link for link in statement.evidence if link.stance == stance]) for stance, label in Stance.choices
         ],
         "place": reports.place_in_text(claim.article.text, claim.start, claim.end) if claim.start is not None else None,
     }
     return render(request, "evidence/claim_detail.html", context)
+
+
+@require_POST
+@permission_required("evidence.add_evidence", raise_exception=True)
+def copy_links(request: HttpRequest, pk: int, original: int) -> HttpResponse:
+    """A curator reuses the evidence of the same statement in another article: copied as drafts."""
+    target = get_object_or_404(Claim, pk=pk)
+    source_claim = get_object_or_404(Claim.objects.prefetch_related("evidence"), pk=original)
+    copied = same.copy_links_as_drafts(source_claim, target, request.user)
+    messages.success(request, f"Copied {wording.count(copied, 'evidence link')} as drafts: review them to count them.")
+    return redirect(target)
 
 
 @read_only

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from evidence.query.thesaurus import forget_lexicon
 from evidence.roles import ensure_curator_group
 
 CURATOR_PASSWORD = "test-curator-password"
@@ -37,6 +38,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # (pytest-django runs live-server tests, which empty the database, after all the others.)
     with django_db_blocker.unblock():
         call_command("load_demo", curator_password=CURATOR_PASSWORD, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def fresh_search_lexicon():
+    """Each test reads the search lexicon from its own database (a rolled-back test sends no signal)."""
+    forget_lexicon()
+    yield
+    forget_lexicon()
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_home_shows_holdings_article_flags_latest_sources_and_a_search_box(reade
     assert "Sources 76 Statements 37 Evidence links 136" in text
     assert "37 statements, 22 checkworthy; 13 flagged statements." in text
     assert f'href="/claims/?article={SEED}&amp;status=contradicted"' in page
-    assert "7-Hydroxymitragynine (7-OH) 17" in text
+    assert "7-Hydroxymitragynine (7-OH, 7-OH-MG, 7-hydroxy-mitragynine) 17" in text
     assert "2010s 35" in text and "2020s 31" in text
     assert f"narrative review {Source.objects.filter(study_design='narrative-review').count()}" in text
     assert "Latest reviewed sources" in text

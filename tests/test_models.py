@@ -151,6 +151,11 @@ def test_every_model_has_a_string_and_a_url():
         GradeUpgrade: GradeUpgrade(claim=claim, kind="dose-response", reason="Synthetic."),
         StatementPart: StatementPart(claim=claim, position=1, kind="premise", text="Synthetic premise."),
     }
+
+    from evidence.models import ThesaurusEntry
+
+    ThesaurusEntry.objects.create(term="synthetic test term", synonyms="liver injury")  # the demo data has none
+
     for model in apps.get_app_config("evidence").get_models():
         if hasattr(model, "instance_type"):  # a history table (django-simple-history), tested with the history
             continue

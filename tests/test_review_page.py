@@ -106,6 +106,7 @@ def test_the_json_report_has_the_documented_shape(reader):
         "status",
         "certainty",
         "reasons",
+        "candidates",
         "evidence",
     }
     assert set(statement["evidence"][0]) == {"source_key", "doi", "pmid", "design", "stance", "finding"}

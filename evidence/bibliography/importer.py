@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history
 from .. import identifiers
 from ..identifiers import TITLE_KEY_LENGTH, normalised
 from ..models import Author, Authorship, ImportLog, Source
+from ..query.linked import refresh_linked_terms
 from ..vocabularies import CurationStatus
 from ..wording import count
 from .dedup import comparable, first_match, first_with_title_and_year, identities, record_identities
@@ -345,6 +346,7 @@ def commit_import(
             for source, entry in zip(created, new_entries, strict=True)
             for position, name in enumerate(entry.record.authors, start=1)
         )
+        refresh_linked_terms(source.pk for source in created)  # design and population, for the search
         new_sources = {id(entry): source for entry, source in zip(new_entries, created, strict=True)}
         updated = []
         for entry in plan.entries:

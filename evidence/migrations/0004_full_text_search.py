@@ -1,7 +1,14 @@
 """Full-text search: an FTS5 table with triggers on SQLite, a GIN expression index on PostgreSQL."""
 from django.db import migrations
 
-from evidence.search import FTS_TABLE, POSTGRES_INDEX, POSTGRES_VECTOR, SEARCHED_COLUMNS, SQLITE_TRIGGERS
+from evidence.migrations._search_before_0014 import (
+    FTS_TABLE,
+    POSTGRES_INDEX,
+    POSTGRES_VECTOR,
+    SEARCHED_COLUMNS,
+    SQLITE_TRIGGERS,
+    run,
+)
 
 SQLITE_CREATE = [
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({', '.join(SEARCHED_COLUMNS)}, content='evidence_source', "
@@ -25,14 +32,6 @@ def fill_author_names(apps, schema_editor):
         names.setdefault(authorship.source_id, []).append(f"{author.family}, {author.given}" if author.given else author.family)
     for source_id, authors in names.items():
         Source.objects.filter(pk=source_id).update(author_names="; ".join(authors))
-
-
-def run(statements_by_vendor):
-    def operation(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return operation
 
 
 class Migration(migrations.Migration):

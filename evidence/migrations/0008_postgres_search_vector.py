@@ -2,7 +2,12 @@
 the expression (see evidence.search). Nothing to do on SQLite, whose FTS5 table stores its index."""
 from django.db import migrations
 
-from evidence.search import POSTGRES_COLUMN, POSTGRES_COLUMN_INDEX, POSTGRES_INDEX, POSTGRES_VECTOR
+from evidence.migrations._search_before_0014 import (
+    POSTGRES_COLUMN,
+    POSTGRES_COLUMN_INDEX,
+    POSTGRES_INDEX,
+    POSTGRES_VECTOR,
+)
 
 FORWARDS = [
     f"ALTER TABLE evidence_source ADD COLUMN {POSTGRES_COLUMN} tsvector GENERATED ALWAYS AS ({POSTGRES_VECTOR}) STORED",

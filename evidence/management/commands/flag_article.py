@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from evidence.models import Article, Claim
+from evidence.query.matching import with_candidates
 from evidence.reports import build_report, report_as_csv, report_as_json, report_as_markdown
 from evidence.support import Status
 
@@ -28,7 +29,9 @@ class Command(BaseCommand):
         article = Article.objects.filter(slug=slug).first()
         if article is None:
             raise CommandError(f"No article with slug {slug!r}.")
-        report = build_report(article, Claim.objects.for_review().filter(article=article), include_drafts)
+        report = with_candidates(
+            build_report(article, Claim.objects.for_review().filter(article=article), include_drafts)
+        )
         self.stdout.write(RENDERERS[format](report), ending="")
         failing = [s for s in report.statements if s.status in fail_statuses]
         if failing:

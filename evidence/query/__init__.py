@@ -1,0 +1,1 @@
+"""Query understanding for the search: parsing, expansion (compounds, thesaurus), typo correction, quality."""
