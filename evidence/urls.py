@@ -26,5 +26,6 @@ public_pages = (
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
+    path("api/v1/", include("evidence.api.urls")),
     path("", include(public_pages)),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -40,25 +40,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "compounds": Compound.objects.annotate(source_count=Count("sources", distinct=True)),
         "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
-        "reports": article_reports(articles),
+        "reports": reports.article_reports(articles),
         "more_articles": Article.objects.count() - len(articles),
         "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
         "design_labels": dict(StudyDesign.choices),
     }
     return render(request, "evidence/home.html", context)
-
-
-def article_reports(
-    articles: list[Article], include_drafts: bool = False, shown: int = 0
-) -> list[reports.ArticleReport]:
-    """The home page's summaries and the review page's report: statuses from the links' plain values, and
-    each statement's `shown` strongest links as objects (none: a summary). Two or three queries for any
-    number of articles and statements."""
-    links = Evidence.objects.of_articles(articles)
-    claims = Claim.objects.of_articles(articles).in_text_order()
-    strongest = links.strongest_of_each_claim(shown) if shown else ()
-    statements = reports.statements(claims, links.link_values(), strongest, include_drafts)
-    return reports.reports_by_article(articles, statements)
 
 
 def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
@@ -80,7 +67,7 @@ REVIEW_LINKS_SHOWN = 5
 @require_safe
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    (report,) = article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
+    (report,) = reports.article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
     context = {
         "report": report,
         "article": report.article,
@@ -106,11 +93,7 @@ def article_report(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     source = get_object_or_404(Source.objects.public().with_authors().prefetch_related("compounds"), key=key)
     # Each linked claim comes with all its evidence, so its status can be shown beside this source's stance.
-    evidence = (
-        source.evidence.select_related("claim__article")
-        .prefetch_related(Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source")))
-        .order_by("claim__article__title", "claim__start", "claim__pk")
-    )
+    evidence = source.evidence.with_claims_to_assess()
     record = record_from_source(source)
     context = {
         "source": source,

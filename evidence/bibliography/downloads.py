@@ -1,4 +1,4 @@
-"""Sources as a downloadable bibliography file: the one response behind every download, public or admin."""
+"""Sources as a downloadable bibliography file: the one response behind every download, public, admin or API."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, nam
     style = request.GET.get("style") or "apa"
     if style not in STYLE_NAMES:
         raise Http404(f"No citation style {style!r}: use {', '.join(STYLE_NAMES)}.")
-    export = EXPORT_FORMATS[fmt]
-    response = StreamingHttpResponse(export.write(records_of(sources), style), content_type=export.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{export.extension}"'
+    response = bibliography_response(sources, fmt, style)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{EXPORT_FORMATS[fmt].extension}"'
     return response
+
+
+def bibliography_response(sources: QuerySet, fmt: str, style: str = "apa") -> StreamingHttpResponse:
+    """The sources written in a known format and style, streamed."""
+    export = EXPORT_FORMATS[fmt]
+    return StreamingHttpResponse(export.write(records_of(sources), style), content_type=export.content_type)
