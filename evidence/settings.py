@@ -227,6 +227,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "evidence.api.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Representations are chosen by Accept only: no ?format= that could ask a bibliography writer for JSON data.
+    "URL_FORMAT_OVERRIDE": None,
 }
 # Anonymous callers of POST /api/v1/check/ (a DRF rate: "30/minute", "1000/day").
 API_CHECK_ANON_RATE = os.environ.get("API_CHECK_ANON_RATE", "30/minute")

@@ -29,3 +29,6 @@ urlpatterns = [
     path("api/v1/", include("evidence.api.urls")),
     path("", include(public_pages)),
 ]
+
+# Pages keep the 404 page; the API's unknown URLs get a problem document.
+handler404 = "evidence.api.problems.api_aware_not_found"

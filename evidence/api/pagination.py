@@ -48,7 +48,7 @@ class OpaqueCursorPagination(BasePagination):
         return rows[: self.size]
 
     def has_cursor(self) -> bool:
-        return self.cursor_query_param in self.request.query_params
+        return bool(self.request.query_params.get(self.cursor_query_param))
 
     def page_size(self) -> int:
         value = self.request.query_params.get(self.page_size_query_param, "")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -158,6 +159,22 @@ def document_problems(result, generator, request, public):
         "content": {ProblemJSONRenderer.media_type: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
     for path in result.get("paths", {}).values():
-        for operation in path.values():
+        for method, operation in path.items():
             operation.setdefault("responses", {}).setdefault("4XX", problem)
+            security = operation.get("security")
+            if method == "get" and security and {} not in security:
+                security.append({})  # reads are public, like the pages
     return result
+
+
+def api_aware_not_found(request, exception):
+    """A URL under /api/ that matches no endpoint gets a problem document; a page URL, the 404 page."""
+    if request.path.startswith("/api/"):
+        body = {
+            "type": problem_type("not-found"),
+            "title": TITLES["not-found"],
+            "status": 404,
+            "instance": request.path,
+        }
+        return JsonResponse(body, status=404, content_type=ProblemJSONRenderer.media_type)
+    return page_not_found(request, exception)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+import django_filters
+
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -133,6 +135,12 @@ class SourceViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
             },
         )
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response) and bibliography_asked(request):
+            # Data that is no bibliography (OPTIONS metadata, a 204) is JSON whatever was asked for.
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def retrieve(self, request, key=None):
         if bibliography_asked(request):
             return bibliography_of(request, Source.objects.public().filter(pk=self.get_object().pk))
@@ -183,6 +191,16 @@ class ClaimViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
         return self.get_paginated_response(data)
 
 
+class EvidenceFilter(django_filters.FilterSet):
+    # By number and key, not a choice of rows: an unknown one selects nothing rather than being an error.
+    claim = django_filters.NumberFilter(field_name="claim_id")
+    source = django_filters.CharFilter(field_name="source__key")
+
+    class Meta:
+        model = Evidence
+        fields = ["stance", "curation_status"]
+
+
 @extend_schema_view(
     update=extend_schema(parameters=[IF_MATCH]),
     partial_update=extend_schema(parameters=[IF_MATCH]),
@@ -191,7 +209,7 @@ class ClaimViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
 class EvidenceViewSet(CuratedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
     queryset = Evidence.objects.select_related("source").order_by("pk")
     serializer_class = serializers.EvidenceSerializer
-    filterset_fields = ["claim", "stance", "curation_status"]
+    filterset_class = EvidenceFilter
 
     def perform_create(self, serializer):
         serializer.save(added_by=self.request.user)
