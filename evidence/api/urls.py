@@ -25,7 +25,7 @@ urlpatterns = [
     path("overviews/adverse-effects/", views.AdverseEffectMatrixView.as_view(), name="adverse-effect-matrix"),
     path("check/", views.CheckView.as_view(), name="check"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves its start-up script as a file of its own: the content security policy allows no inline script.
+    # The split view serves its start-up script as a file of its own: the security policy allows no inline script.
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import django_filters
-
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
