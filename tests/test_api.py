@@ -248,3 +248,20 @@ def test_a_curator_token_cannot_manage_users(curator_api, curator_user):
         group__name="Curator", content_type__app_label__in=["auth", "authtoken"]
     ).exists()
     assert curator_api.post("/api/v1/users/", {"username": "x"}, format="json").status_code == 404
+
+
+def test_deleting_a_source_that_evidence_cites_is_a_409_and_deletes_nothing(curator_api):
+    read = curator_api.get("/api/v1/sources/Kruegel2016/")
+    response = curator_api.delete("/api/v1/sources/Kruegel2016/", HTTP_IF_MATCH=read["ETag"])
+    assert response.status_code == 409 and response.json()["type"].endswith("/in-use")
+    assert "evidence" in response.json()["detail"] and Source.objects.filter(key="Kruegel2016").exists()
+
+
+def test_a_curator_links_evidence_and_a_bad_link_names_its_field(curator_api, curator_user):
+    claim = Claim.objects.filter(evidence__isnull=True).first()
+    link = {"claim": claim.pk, "source": "Kruegel2016", "stance": "mentions", "finding": "Synthetic test finding."}
+    created = curator_api.post("/api/v1/evidence/", link, format="json")
+    assert created.status_code == 201 and created.json()["source"] == "Kruegel2016"
+    assert claim.evidence.get().added_by == curator_user
+    again = curator_api.post("/api/v1/evidence/", {**link, "stance": "nonsense"}, format="json")
+    assert again.status_code == 400 and {e["field"] for e in again.json()["errors"]} == {"stance"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
@@ -29,6 +30,12 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "if-match-required"
 
 
+class InUse(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Other records refer to this one: remove or move them first."
+    default_code = "in-use"
+
+
 class ContentTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request is larger than this endpoint accepts."
@@ -50,6 +57,7 @@ PROBLEM_TYPES = {
     "stale-write": "stale-write",
     "if-match-required": "if-match-required",
     "too-large": "too-large",
+    "in-use": "in-use",
 }
 
 TITLES = {
@@ -66,6 +74,7 @@ TITLES = {
     "stale-write": "The record changed since you read it",
     "if-match-required": "If-Match is required",
     "too-large": "The request is too large",
+    "in-use": "The record is in use",
     "error": "The request failed",
 }
 
@@ -80,6 +89,9 @@ def problem_exception_handler(error, context):
         error = exceptions.NotFound(str(error) or None)
     elif isinstance(error, PermissionDenied):
         error = exceptions.PermissionDenied()
+    elif isinstance(error, ProtectedError | RestrictedError):
+        names = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects if hasattr(obj, "_meta")})
+        error = InUse(f"{InUse.default_detail[:-1]} ({', '.join(names)}).")
     response = exception_handler(error, context)
     if response is None:
         return None
