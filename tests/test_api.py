@@ -250,6 +250,12 @@ def test_a_curator_token_cannot_manage_users(curator_api, curator_user):
     assert curator_api.post("/api/v1/users/", {"username": "x"}, format="json").status_code == 404
 
 
+def test_tokens_are_made_in_the_admin_by_administrators_only(admin_user_client, curator):
+    assert admin_user_client.get("/admin/authtoken/tokenproxy/add/").status_code == 200
+    assert curator.get("/admin/authtoken/tokenproxy/").status_code == 403
+    assert curator.get("/admin/auth/user/").status_code == 403
+
+
 def test_deleting_a_source_that_evidence_cites_is_a_409_and_deletes_nothing(curator_api):
     read = curator_api.get("/api/v1/sources/Kruegel2016/")
     response = curator_api.delete("/api/v1/sources/Kruegel2016/", HTTP_IF_MATCH=read["ETag"])

@@ -163,7 +163,22 @@ class CompoundViewSet(ConditionalResponses, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
 
 
+def parameters_of(filterset_class) -> list[OpenApiParameter]:
+    """A FilterSet's filters as query parameters, for a list that applies the FilterSet itself."""
+    return [
+        OpenApiParameter(
+            name,
+            OpenApiTypes.STR,
+            many=isinstance(filter_, django_filters.MultipleChoiceFilter | django_filters.ModelMultipleChoiceFilter),
+            enum=[value for value, _ in filter_.extra["choices"]] if "choices" in filter_.extra else None,
+            description=str(filter_.label),
+        )
+        for name, filter_ in filterset_class.base_filters.items()
+    ]
+
+
 @extend_schema_view(
+    list=extend_schema(parameters=parameters_of(filters.ClaimFilter)),
     update=extend_schema(parameters=[IF_MATCH]),
     partial_update=extend_schema(parameters=[IF_MATCH]),
     destroy=extend_schema(parameters=[IF_MATCH]),
@@ -173,7 +188,6 @@ class ClaimViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
 
     queryset = Claim.objects.for_review().prefetch_related("compounds")
     serializer_class = serializers.ClaimSerializer
-    filterset_class = filters.ClaimFilter
 
     def list(self, request):
         filterset = filters.ClaimFilter(request.query_params, queryset=Claim.objects.all())
