@@ -18,28 +18,33 @@ class ProblemJSONRenderer(JSONRenderer):
     media_type = "application/problem+json"
 
 
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The record changed since you read it: GET it again, then send its new ETag in If-Match."
-    default_code = "stale-write"
+def api_error(name: str, status_code: int, code: str, detail: str) -> type[exceptions.APIException]:
+    """An error of our own, with its status, its problem type's code and its default message."""
+    attributes = {"status_code": status_code, "default_code": code, "default_detail": detail}
+    return type(name, (exceptions.APIException,), attributes)
 
 
-class PreconditionRequired(exceptions.APIException):
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = "A write must say which version it changes: send the ETag of your GET in If-Match."
-    default_code = "if-match-required"
-
-
-class InUse(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "Other records refer to this one: remove or move them first."
-    default_code = "in-use"
-
-
-class ContentTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request is larger than this endpoint accepts."
-    default_code = "too-large"
+PreconditionFailed = api_error(
+    "PreconditionFailed",
+    status.HTTP_412_PRECONDITION_FAILED,
+    "stale-write",
+    "The record changed since you read it: GET it again, then send its new ETag in If-Match.",
+)
+PreconditionRequired = api_error(
+    "PreconditionRequired",
+    status.HTTP_428_PRECONDITION_REQUIRED,
+    "if-match-required",
+    "A write must say which version it changes: send the ETag of your GET in If-Match.",
+)
+InUse = api_error(
+    "InUse", status.HTTP_409_CONFLICT, "in-use", "Other records refer to this one: remove or move them first."
+)
+ContentTooLarge = api_error(
+    "ContentTooLarge",
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "too-large",
+    "The request is larger than this endpoint accepts.",
+)
 
 
 # The `type` of each error, from DRF's code for it: clients branch on these, so they never change.
