@@ -151,15 +151,35 @@ class Benchmark:
             "evidence map (one article)": reverse("evidence:evidence-map") + f"?article={article.slug}",
             "home": reverse("evidence:home"),
         }
+        # The API's endpoint for the same data as a page, measured beside it: its floor is the page's time.
+        api = {
+            "sources list: search + two facets": reverse("api:source-list") + LIST_QUERY,
+            "source detail": reverse("api:source-detail", args=[source.key]),
+            "claim detail": reverse("api:claim-detail", args=[claim.pk]),
+            f"review page ({article.statements:,} statements)": reverse("api:article-detail", args=[article.slug]),
+            "adverse-effects overview": reverse("api:adverse-effect-matrix"),
+        }
         # The targets are for these two; the floor is the same SQL run raw (no ORM, no Python, no template).
         floored = {"sources list: search + two facets", f"review page ({article.statements:,} statements)"}
         rows = []
         for name, url in pages.items():
-            client.get(url)  # warm caches
-            median, p95, queries = timed(lambda url=url: self.fetch(client, url), repeat)
-            floor = timed(raw_sql_of(client, url), repeat)[0] if name in floored else None
-            rows.append(self.report({"name": name, "median": median, "p95": p95, "queries": queries, "floor": floor}))
+            page = self.page_row(client, name, url, repeat, raw_floor=name in floored)
+            rows.append(page)
+            if name in api:
+                rows.append(
+                    self.page_row(client, f"  API {api[name].split('?')[0]}", api[name], repeat, page["median"])
+                )
         return rows
+
+    def page_row(
+        self, client: Client, name: str, url: str, repeat: int, floor: float | None = None, raw_floor: bool = False
+    ) -> dict:
+        """One page (or API endpoint) timed over `repeat` requests; its floor given, or its own SQL run raw."""
+        client.get(url)  # warm caches
+        median, p95, queries = timed(lambda: self.fetch(client, url), repeat)
+        if raw_floor:
+            floor = timed(raw_sql_of(client, url), repeat)[0]
+        return self.report({"name": name, "median": median, "p95": p95, "queries": queries, "floor": floor})
 
     @staticmethod
     def fetch(client: Client, url: str) -> None:

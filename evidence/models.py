@@ -6,6 +6,7 @@ docs/data-model.md describes every field and where each controlled vocabulary co
 
 from __future__ import annotations
 
+import uuid
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -850,3 +851,29 @@ class ThesaurusEntry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:evidence_thesaurusentry_change", args=[self.pk])
+
+
+class BibliographyUpload(models.Model):
+    """A bibliography uploaded through the API, planned, and committed at most once: a second commit of
+    the same upload returns the first one's result instead of importing again."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    filename = models.CharField(max_length=200, blank=True)
+    format = models.CharField(max_length=20, help_text="The format asked for (or auto) when it was uploaded.")
+    content = models.BinaryField(help_text="The file as uploaded: the commit plans again from these bytes.")
+    content_sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(
+        null=True, blank=True, help_text="What the commit wrote: batch, created and updated keys."
+    )
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'upload'} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:import-detail", args=[self.pk])

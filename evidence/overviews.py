@@ -71,6 +71,16 @@ def harm_matrix(
     return sorted(rows.values(), key=lambda r: (-r.total_sources, r.organ_class))
 
 
+def harm_overview(
+    reports, compounds: Mapping[str, str], sources_url: str, group: str
+) -> tuple[list[OrganClassRow], dict[str, str]]:
+    """The matrix of `reports` (adverse-effect reports of one group) and its columns: only the compounds some
+    report names get one. The page and the API both show this."""
+    matrix = harm_matrix(reports.by_organ_class_and_compound(), reports.effect_terms(), sources_url, group)
+    columns = {slug: name for slug, name in compounds.items() if any(slug in row.cells for row in matrix)}
+    return matrix, columns
+
+
 @dataclass(frozen=True)
 class Bar:
     compound: str

@@ -100,6 +100,17 @@ class EvidenceQuerySet(models.QuerySet):
     def strongest_first(self) -> EvidenceQuerySet:
         return self.with_sources().order_by(*STRONGEST_FIRST)
 
+    def with_claims_to_assess(self) -> EvidenceQuerySet:
+        """Each link with its claim and all the claim's links, so the claim's status can be shown beside the
+        link's stance (a source's page), in the order of the claims' articles and places."""
+        from .models import Evidence
+
+        return (
+            self.select_related("claim__article")
+            .prefetch_related(Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source")))
+            .order_by("claim__article__title", "claim__start", "claim__pk")
+        )
+
     def link_values(self) -> models.QuerySet:
         """Rows of LINK_FIELDS: at 1,000 statements with 25,000 links, making every link and its source an
         object took most of the review page's time."""

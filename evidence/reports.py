@@ -246,6 +246,17 @@ def reports_by_article(articles: list[Article], of_articles: Iterable[Statement]
     return [ArticleReport(article, by_article[article.pk]) for article in articles]
 
 
+def article_reports(articles: list[Article], include_drafts: bool = False, shown: int = 0) -> list[ArticleReport]:
+    """The home page's summaries and the review page's report: statuses from the links' plain values, and
+    each statement's `shown` strongest links as objects (none: a summary). Two or three queries for any
+    number of articles and statements."""
+    links = Evidence.objects.of_articles(articles)
+    claims = Claim.objects.of_articles(articles).with_numbers().in_text_order()
+    strongest = links.strongest_of_each_claim(shown) if shown else ()
+    found = statements(claims, links.link_values(), strongest, include_drafts)
+    return reports_by_article(articles, found)
+
+
 @dataclass(frozen=True)
 class Excerpt:
     before: str

@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "evidence",
 ]
 
@@ -248,3 +252,45 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES * 3 // 2 + 1024 * 1024
 # The most entries one import may hold (the benchmark imports 10,000): planning and the one transaction
 # that writes them grow with it.
 IMPORT_MAX_ENTRIES = env_int("IMPORT_MAX_ENTRIES", 20_000)
+
+# The JSON API under /api/v1/ (docs/api.md). Reads are public, like the pages; writes take a curator's
+# token (made and revoked in the admin) and the same model permissions as the admin.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "evidence.api.pagination.OpaqueCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "evidence.api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Representations are chosen by Accept only: no ?format= that could ask a bibliography writer for JSON data.
+    "URL_FORMAT_OVERRIDE": None,
+}
+# Anonymous callers of POST /api/v1/check/ (a DRF rate: "30/minute", "1000/day").
+API_CHECK_ANON_RATE = os.environ.get("API_CHECK_ANON_RATE", "30/minute")
+# The longest text /api/v1/check/ takes, in characters; longer gets 413.
+API_CHECK_MAX_CHARACTERS = env_int("API_CHECK_MAX_CHARACTERS", 50_000)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kratom evidence base API",
+    "DESCRIPTION": "Sources, claims, evidence links, adverse-effect reports and article reviews. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "evidence.api.problems.document_problems",
+    ],
+}

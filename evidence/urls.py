@@ -35,5 +35,9 @@ public_pages = (
 urlpatterns = [
     path("health/", views.health_check, name="health"),
     path(settings.ADMIN_PATH, admin.site.urls),
+    path("api/v1/", include("evidence.api.urls")),
     path("", include(public_pages)),
 ]
+
+# Pages keep the 404 page; the API's unknown URLs get a problem document.
+handler404 = "evidence.api.problems.api_aware_not_found"

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -56,24 +56,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "compounds": Compound.objects.annotate(source_count=Count("sources", distinct=True)),
         "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
-        "reports": article_reports(articles),
+        "reports": reports.article_reports(articles),
         "more_articles": Article.objects.count() - len(articles),
         "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
     }
     return render(request, "evidence/home.html", context)
-
-
-def article_reports(
-    articles: list[Article], include_drafts: bool = False, shown: int = 0
-) -> list[reports.ArticleReport]:
-    """The home page's summaries and the review page's report: statuses from the links' plain values, and
-    each statement's `shown` strongest links as objects (none: a summary). Two or three queries for any
-    number of articles and statements."""
-    links = Evidence.objects.of_articles(articles)
-    claims = Claim.objects.of_articles(articles).with_numbers().in_text_order()
-    strongest = links.strongest_of_each_claim(shown) if shown else ()
-    statements = reports.statements(claims, links.link_values(), strongest, include_drafts)
-    return reports.reports_by_article(articles, statements)
 
 
 def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
@@ -96,7 +83,7 @@ REVIEW_LINKS_SHOWN = 5
 @read_only
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    (report,) = article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
+    (report,) = reports.article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
     context = {
         "report": report,
         "article": report.article,
@@ -155,11 +142,7 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     sources = Source.objects.public().with_authors().prefetch_related("compounds").select_related("risk_of_bias")
     source = get_object_or_404(sources, key=key)
     # Each linked claim comes with all its evidence, so its status can be shown beside this source's stance.
-    evidence = list(
-        source.evidence.select_related("claim__article")
-        .prefetch_related(Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source")))
-        .order_by("claim__article__title", "claim__start", "claim__pk")
-    )
+    evidence = source.evidence.with_claims_to_assess()
     record = record_from_source(source)
     page_url = request.build_absolute_uri(source.get_absolute_url())
     context = {
@@ -283,11 +266,7 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
     group = group if not error else ReportGroup.HUMANS
     compounds = dict(Compound.objects.values_list("slug", "name"))
     reports = AdverseEffectReport.objects.in_group(group)
-    matrix = overviews.harm_matrix(
-        reports.by_organ_class_and_compound(), reports.effect_terms(), reverse("evidence:sources"), group
-    )
-    # Only the compounds some report names get a column.
-    columns = {slug: name for slug, name in compounds.items() if any(slug in row.cells for row in matrix)}
+    matrix, columns = overviews.harm_overview(reports, compounds, reverse("evidence:sources"), group)
     counts = AdverseEffectReport.objects.group_counts()
     context = {
         "matrix": matrix,

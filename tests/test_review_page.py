@@ -191,8 +191,7 @@ def test_the_review_page_report_agrees_with_the_full_report_statement_by_stateme
     # The page assesses from plain values and keeps only the strongest links as objects; the downloads
     # use every link as an object. Same statuses, reasons and certainty; the page's links are the first.
     from evidence.models import Article
-    from evidence.reports import build_report
-    from evidence.views import article_reports
+    from evidence.reports import article_reports, build_report
 
     articles = list(Article.objects.all())
     summaries = article_reports(articles, include_drafts)  # the home page's: every article at once, no links

@@ -82,7 +82,8 @@ def test_the_benchmark_prints_every_figure(corpus):
     call_command("benchmark", "--repeat", "2", "--entries", "100", "--json", stdout=out)
     figures = json.loads(out.getvalue())
     names = [row["name"] for row in figures["rows"]]
-    assert names[:3] == ["sources list: search + two facets", "source detail", "claim detail"]
+    pages = [name for name in names if not name.startswith("  API")]
+    assert pages[:3] == ["sources list: search + two facets", "source detail", "claim detail"]
     assert "import 100 BibTeX entries, commit" in names and "export 100 sources as csv (from the database)" in names
     assert "write 100 records as BibTeX (LaTeX-escaped)" in names
     assert all(row["median"] > 0 for row in figures["rows"])
@@ -95,9 +96,13 @@ def test_the_benchmark_can_measure_the_pages_alone(corpus):
     out = io.StringIO()
     call_command("benchmark", "--only", "pages", "--repeat", "1", "--json", stdout=out)
     rows = json.loads(out.getvalue())["rows"]
-    assert len(rows) == 7 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
-    floored = [row for row in rows if row["floor"]]
+    assert len(rows) == 12 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
+    floored = [row for row in rows if row["floor"] and not row["name"].startswith("  API")]
     assert [row["name"][:12] for row in floored] == ["sources list", "review page "]
+    # Each API endpoint follows its page, measured against the page's own time.
+    for page, api in zip(rows, rows[1:], strict=False):
+        if api["name"].startswith("  API"):
+            assert api["floor"] == page["median"] and api["ratio"] == api["median"] / page["median"]
 
 
 def test_the_benchmark_makes_the_corpus_it_is_asked_for_or_says_why_not(db):

@@ -1,4 +1,4 @@
-"""Sources as a downloadable bibliography file: the one response behind every download, public or admin."""
+"""Sources as a downloadable bibliography file: the one response behind every download, public, admin or API."""
 
 from __future__ import annotations
 
@@ -20,7 +20,12 @@ def bibliography_download(request: HttpRequest, sources: QuerySet, fmt: str, nam
         check_style(style)
     except styles.UnknownStyle as error:
         return HttpResponse(f"{error}\n", status=400, content_type="text/plain; charset=utf-8")
-    export = EXPORT_FORMATS[fmt]
-    response = StreamingHttpResponse(export.write(records_of(sources), style), content_type=export.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{export.extension}"'
+    response = bibliography_response(sources, fmt, style)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{EXPORT_FORMATS[fmt].extension}"'
     return response
+
+
+def bibliography_response(sources: QuerySet, fmt: str, style: str = "apa") -> StreamingHttpResponse:
+    """The sources written in a known format and style, streamed."""
+    export = EXPORT_FORMATS[fmt]
+    return StreamingHttpResponse(export.write(records_of(sources), style), content_type=export.content_type)

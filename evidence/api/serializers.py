@@ -1,0 +1,368 @@
+"""What the API returns and accepts: the fields the pages show, statuses from `reports`, writes checked by
+the model's own `full_clean()`."""
+
+from __future__ import annotations
+
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from .. import reports
+from ..bibliography.formats import EXPORT_FORMATS
+from ..bibliography.importer import Action
+from ..models import (
+    AdverseEffect,
+    AdverseEffectReport,
+    Article,
+    Author,
+    Claim,
+    Compound,
+    Evidence,
+    Source,
+    url_with,
+)
+from ..support import FLAGGED, Status
+
+
+class FullCleanSerializer(serializers.ModelSerializer):
+    """Validates a write as the admin does: the model's `full_clean()` (its `clean()`, field validators and
+    constraints) on the record as it would be saved; each message names its field."""
+
+    def validate(self, attrs: dict) -> dict:
+        many = {field.name for field in self.Meta.model._meta.many_to_many}
+        candidate = copy.copy(self.instance) if self.instance else self.Meta.model()
+        for name, value in attrs.items():
+            if name not in many:
+                setattr(candidate, name, value)
+        try:
+            candidate.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Author
+        fields = ["id", "family", "given", "is_organization"]
+
+
+class CompoundSerializer(serializers.ModelSerializer):
+    synonyms = serializers.ListField(child=serializers.CharField(), source="synonym_list", read_only=True)
+
+    class Meta:
+        model = Compound
+        fields = ["slug", "name", "synonyms", "pubchem_cid", "description"]
+
+
+def absolute(request, url: str) -> str:
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class SourceSerializer(FullCleanSerializer):
+    authors = serializers.SerializerMethodField()
+    compounds = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Compound.objects.all(), many=True, required=False
+    )
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Source
+        fields = [
+            "key", "entry_type", "title", "authors", "year", "month", "container_title", "volume", "issue",
+            "pages", "publisher", "place", "report_type", "howpublished", "doi", "pmid", "pmcid", "url",
+            "abstract", "summary", "keywords", "study_design", "population", "sample_size", "sample_size_unit",
+            "compounds", "retraction_status", "curation_status", "provenance", "version", "created_at",
+            "updated_at", "links",
+        ]  # fmt: skip
+        read_only_fields = ["version", "created_at", "updated_at"]
+        extra_kwargs = {"key": {"required": False}}
+
+    @extend_schema_field(AuthorSerializer(many=True))
+    def get_authors(self, source: Source) -> list[dict]:
+        return AuthorSerializer(source.ordered_authors, many=True).data
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_links(self, source: Source) -> dict:
+        """The API record, the page, and the download of this source in every export format."""
+        request = self.context.get("request")
+        page = absolute(request, source.get_absolute_url())
+        # The downloads sit beside the page (sources/<key>/export.<format>): no reverse() per format and
+        # source, which took a third of a list's time.
+        links = {"self": absolute(request, url_with("api:source-detail", source.key)), "page": page}
+        links.update({fmt: f"{page}export.{fmt}" for fmt in EXPORT_FORMATS})
+        return links
+
+
+class LinkedStatementSerializer(serializers.Serializer):
+    """A statement a source bears on, as its page lists it: the source's stance and the statement's status."""
+
+    claim = serializers.IntegerField(source="link.claim_id")
+    text = serializers.CharField(source="link.claim.text")
+    article = serializers.CharField(source="link.claim.article.slug", allow_null=True, default=None)
+    stance = serializers.CharField(source="link.stance")
+    finding = serializers.CharField(source="link.finding")
+    status = serializers.CharField(source="assessment.status.value")
+    certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
+
+
+class HarmSerializer(serializers.ModelSerializer):
+    effect = serializers.CharField(source="effect.term")
+    compound = serializers.CharField(source="compound.slug")
+
+    class Meta:
+        model = AdverseEffectReport
+        fields = ["id", "effect", "compound", "cases", "frequency", "severity", "setting", "causality"]
+
+
+class SourceDetailSerializer(SourceSerializer):
+    statements = serializers.SerializerMethodField()
+    adverse_effects = HarmSerializer(source="adverse_effect_reports", many=True, read_only=True)
+
+    class Meta(SourceSerializer.Meta):
+        fields = [*SourceSerializer.Meta.fields, "statements", "adverse_effects"]
+
+    @extend_schema_field(LinkedStatementSerializer(many=True))
+    def get_statements(self, source: Source) -> list[dict]:
+        links = Evidence.objects.filter(source=source).with_claims_to_assess()
+        rows = [{"link": link, "assessment": reports.assess_claim(link.claim)} for link in links]
+        return LinkedStatementSerializer(rows, many=True).data
+
+
+class EvidenceSerializer(FullCleanSerializer):
+    source = serializers.SlugRelatedField(slug_field="key", queryset=Source.objects.all())
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "claim", "source", "stance", "finding", "locator", "quote", "curation_status", "version"]
+        read_only_fields = ["version"]
+
+
+class AssessmentSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[status.value for status in Status])
+    flagged = serializers.BooleanField()
+    certainty = serializers.CharField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+    links = serializers.IntegerField(help_text="How many evidence links the statement has.")
+
+
+def assessment_data(statement: reports.Statement) -> dict:
+    assessment = statement.assessment
+    return {
+        "status": statement.status.value,
+        "flagged": statement.status in FLAGGED,
+        "certainty": assessment.certainty,
+        "reasons": list(assessment.reasons),
+        "links": statement.links,
+    }
+
+
+class ClaimSerializer(FullCleanSerializer):
+    """A statement with its status, certainty, reasons and evidence, from the one path (`reports.statements`).
+    The view hands the statements in `context["statements"]` (claim id -> Statement)."""
+
+    article = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Article.objects.all(), allow_null=True, required=False
+    )
+    compounds = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Compound.objects.all(), many=True, required=False
+    )
+    assessment = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id", "article", "text", "start", "end", "category", "checkworthy", "compounds", "curator_note",
+            "assessment", "evidence", "version", "links",
+        ]  # fmt: skip
+        read_only_fields = ["version"]
+
+    def statement(self, claim: Claim) -> reports.Statement:
+        statements = self.context.get("statements") or {}
+        return statements.get(claim.pk) or reports.statements_of([claim])[0]
+
+    @extend_schema_field(AssessmentSerializer)
+    def get_assessment(self, claim: Claim) -> dict:
+        return assessment_data(self.statement(claim))
+
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, claim: Claim) -> list[dict]:
+        return EvidenceSerializer(self.statement(claim).evidence, many=True).data
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_links(self, claim: Claim) -> dict:
+        request = self.context.get("request")
+        return {
+            "self": reverse("api:claim-detail", args=[claim.pk], request=request),
+            "page": absolute(request, claim.get_absolute_url()),
+        }
+
+
+class AdverseEffectReportSerializer(FullCleanSerializer):
+    source = serializers.SlugRelatedField(slug_field="key", queryset=Source.objects.all())
+    effect = serializers.SlugRelatedField(slug_field="term", queryset=AdverseEffect.objects.all())
+    compound = serializers.SlugRelatedField(slug_field="slug", queryset=Compound.objects.all())
+    system_organ_class = serializers.CharField(source="effect.system_organ_class", read_only=True)
+
+    class Meta:
+        model = AdverseEffectReport
+        fields = [
+            "id", "source", "effect", "system_organ_class", "compound", "cases", "frequency", "severity",
+            "setting", "co_exposures", "causality", "notes", "version",
+        ]  # fmt: skip
+        read_only_fields = ["version"]
+
+
+class HarmCellSerializer(serializers.Serializer):
+    sources = serializers.IntegerField()
+    cases = serializers.IntegerField(allow_null=True)
+    worst_severity = serializers.CharField(allow_null=True)
+    url = serializers.CharField(help_text="The sources list page of exactly these sources.")
+
+
+class OrganClassRowSerializer(serializers.Serializer):
+    organ_class = serializers.CharField()
+    total_sources = serializers.IntegerField()
+    effects = serializers.ListField(child=serializers.CharField())
+    cells = serializers.DictField(child=HarmCellSerializer(), help_text="Compound slug -> cell.")
+
+
+class HarmMatrixSerializer(serializers.Serializer):
+    columns = serializers.DictField(child=serializers.CharField(), help_text="Compound slug -> name.")
+    rows = OrganClassRowSerializer(many=True)
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    summary = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Article
+        fields = ["slug", "title", "url", "site", "accessed", "summary", "links"]
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "integer"}})
+    def get_summary(self, article: Article) -> dict:
+        return self.context["summaries"][article.pk]
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_links(self, article: Article) -> dict:
+        request = self.context.get("request")
+        links = {
+            "self": reverse("api:article-detail", args=[article.slug], request=request),
+            "page": absolute(request, article.get_absolute_url()),
+        }
+        for fmt in ("md", "csv", "json"):
+            links[f"report_{fmt}"] = reverse("evidence:article-report", args=[article.slug, fmt], request=request)
+        return links
+
+
+class StatementSerializer(serializers.Serializer):
+    """One statement of an article's review: its span, category, status and evidence."""
+
+    id = serializers.IntegerField(source="claim.pk")
+    text = serializers.CharField(source="claim.text")
+    start = serializers.IntegerField(source="claim.start", allow_null=True)
+    end = serializers.IntegerField(source="claim.end", allow_null=True)
+    anchored = serializers.BooleanField()
+    category = serializers.CharField(source="claim.category")
+    checkworthy = serializers.BooleanField(source="claim.checkworthy")
+    assessment = serializers.SerializerMethodField()
+    evidence = EvidenceSerializer(many=True)
+
+    @extend_schema_field(AssessmentSerializer)
+    def get_assessment(self, statement: reports.Statement) -> dict:
+        return assessment_data(statement)
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    text = serializers.CharField()
+    statements = serializers.SerializerMethodField()
+
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "text", "statements"]
+
+    @extend_schema_field(StatementSerializer(many=True))
+    def get_statements(self, article: Article) -> list[dict]:
+        return StatementSerializer(self.context["statements"], many=True).data
+
+
+class CheckRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(trim_whitespace=False, help_text="The article's text; it is never stored.")
+
+
+class CandidateSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    url = serializers.CharField()
+
+
+class MatchingStatementSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="claim.pk")
+    article = serializers.CharField(source="claim.article.slug", allow_null=True, default=None)
+    status = serializers.CharField(source="status.value")
+    certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
+    url = serializers.CharField()
+
+
+class CheckedStatementSerializer(serializers.Serializer):
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    text = serializers.CharField()
+    candidates = CandidateSerializer(many=True)
+    curated = MatchingStatementSerializer(many=True)
+
+
+class CheckResultSerializer(serializers.Serializer):
+    statements = CheckedStatementSerializer(many=True)
+    unchecked = serializers.IntegerField(help_text="Statements past the limit, not checked.")
+    stored = serializers.BooleanField(help_text="Always false: a check writes nothing.")
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    format = serializers.ChoiceField(choices=["auto", "bibtex", "ris", "csljson", "medline"], default="auto")
+
+
+class PlannedEntrySerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    line = serializers.IntegerField(allow_null=True)
+    file_key = serializers.CharField()
+    title = serializers.CharField()
+    action = serializers.ChoiceField(choices=[action.value for action in Action])
+    reason = serializers.CharField()
+    existing = serializers.CharField(source="existing.key", allow_null=True, default=None)
+    fills = serializers.SerializerMethodField()
+    conflicts = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "array", "items": {"type": "string"}})
+    def get_fills(self, entry) -> list[str]:
+        return list(entry.fills)
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "array", "items": {}}})
+    def get_conflicts(self, entry) -> dict:
+        return {name: [str(ours), str(theirs)] for name, (ours, theirs) in entry.conflicts.items()}
+
+
+class ImportResultSerializer(serializers.Serializer):
+    batch = serializers.CharField()
+    created = serializers.ListField(child=serializers.CharField())
+    updated = serializers.ListField(child=serializers.CharField())
+
+
+class ImportPlanSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    filename = serializers.CharField()
+    format = serializers.CharField()
+    content_sha256 = serializers.CharField()
+    summary = serializers.DictField(child=serializers.IntegerField())
+    entries = PlannedEntrySerializer(many=True)
+    notes = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.CharField())
+    result = ImportResultSerializer(allow_null=True)
+    commit = serializers.CharField(help_text="POST here to write the plan.")
