@@ -30,6 +30,7 @@ from .vocabularies import (
     Population,
     ReportSetting,
     RetractionStatus,
+    ScreeningStatus,
     Severity,
     Stance,
     StudyDesign,
@@ -225,6 +226,11 @@ class Source(Versioned):
     compounds = models.ManyToManyField(Compound, blank=True, related_name="sources", verbose_name="compounds studied")
     retraction_status = models.CharField(max_length=30, choices=RetractionStatus.choices, default=RetractionStatus.NONE)
     curation_status = models.CharField(max_length=20, choices=CurationStatus.choices, default=CurationStatus.DRAFT)
+    # Imported records and records added by identifier start as candidates (evidence.screening); a source
+    # a curator enters by hand is included at once.
+    screening_status = models.CharField(
+        max_length=20, choices=ScreeningStatus.choices, default=ScreeningStatus.INCLUDED, db_index=True
+    )
     provenance = models.TextField(blank=True, help_text="Where this record's metadata was seen (URLs, dates).")
     curator_notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -497,6 +503,16 @@ class Evidence(Versioned):
     def get_absolute_url(self) -> str:
         return self.claim.get_absolute_url()
 
+    def clean(self) -> None:
+        # Only a source screened in may be evidence: a candidate or an excluded record is no one's evidence.
+        if self.source_id is not None and self.source.screening_status != ScreeningStatus.INCLUDED:
+            raise ValidationError(
+                {
+                    "source": f"{self.source.key} is {self.source.get_screening_status_display()}: include it at "
+                    "screening before linking it as evidence."
+                }
+            )
+
 
 class AdverseEffectManager(NaturalKeyManager):
     natural_key_fields = ("term",)
@@ -572,3 +588,7 @@ class AdverseEffectReport(Versioned):
 
     def get_absolute_url(self) -> str:
         return self.source.get_absolute_url()
+
+
+# The screening stage's records (decisions, exclusion reasons, identifications) live in their own module.
+from .screening_models import ExclusionReason, Identification, ScreeningDecision  # noqa: E402, F401

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Case, Count, F, Max, Prefetch, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 
-from .vocabularies import SEVERITY_ORDER, CurationStatus, Stance
+from .vocabularies import SEVERITY_ORDER, CurationStatus, ScreeningStatus, Stance
 
 
 class NaturalKeyManager(models.Manager):
@@ -34,10 +34,16 @@ class SourceQuerySet(models.QuerySet):
     def reviewed(self) -> SourceQuerySet:
         return self.filter(curation_status=CurationStatus.REVIEWED)
 
+    def screened_in(self) -> SourceQuerySet:
+        """Sources included at screening: the only ones that may be evidence or be suggested as such."""
+        return self.filter(screening_status=ScreeningStatus.INCLUDED)
+
     def public(self) -> SourceQuerySet:
-        """What readers see: every source, drafts marked as such (PUBLIC_DRAFTS=mark, the default), or
-        only reviewed ones (PUBLIC_DRAFTS=hide)."""
-        return self.reviewed() if settings.PUBLIC_DRAFTS == "hide" else self.all()
+        """What readers see, the one rule every public page and download goes through: sources included at
+        screening (never a candidate or an excluded record), drafts marked as such (PUBLIC_DRAFTS=mark, the
+        default), or only reviewed ones (PUBLIC_DRAFTS=hide)."""
+        included = self.screened_in()
+        return included.reviewed() if settings.PUBLIC_DRAFTS == "hide" else included
 
 
 class SourceManager(NaturalKeyManager.from_queryset(SourceQuerySet)):
@@ -123,6 +129,12 @@ class ClaimManager(NaturalKeyManager.from_queryset(ClaimQuerySet)):
 
 
 class AdverseEffectReportQuerySet(models.QuerySet):
+    def public(self) -> AdverseEffectReportQuerySet:
+        """Reports of the sources readers see (SourceQuerySet.public)."""
+        from .models import Source
+
+        return self.filter(source__in=Source.objects.public())
+
     def by_organ_class_and_compound(self) -> models.QuerySet:
         """One row per (organ class, compound slug): distinct sources, stated cases, worst severity rank (0 = none)."""
         severity_rank = Case(

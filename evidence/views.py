@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
     articles = list(Article.objects.order_by("-created_at", "title")[:HOME_ARTICLES])
     context = {
         "counts": {"sources": sources.count(), "claims": Claim.objects.count(), "evidence": Evidence.objects.count()},
-        "compounds": Compound.objects.annotate(source_count=Count("sources", distinct=True)),
+        "compounds": Compound.objects.annotate(source_count=Count("sources", Q(sources__in=sources), distinct=True)),
         "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
         "reports": article_reports(articles),
@@ -205,8 +205,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def adverse_effects(request: HttpRequest) -> HttpResponse:
     compounds = dict(Compound.objects.values_list("slug", "name"))
     matrix = overviews.harm_matrix(
-        AdverseEffectReport.objects.by_organ_class_and_compound(),
-        AdverseEffectReport.objects.effect_terms(),
+        AdverseEffectReport.objects.public().by_organ_class_and_compound(),
+        AdverseEffectReport.objects.public().effect_terms(),
         reverse("evidence:sources"),
     )
     # Only the compounds some report names get a column.

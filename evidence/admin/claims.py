@@ -96,7 +96,9 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
         extra_context = dict(extra_context or {})
         if claim and assess_claim(claim).status is Status.UNSUPPORTED:
             linked = [evidence.source_id for evidence in claim.evidence.all()]
-            extra_context["suggestions"] = suggest_sources(claim.text, Source.objects.exclude(pk__in=linked))
+            extra_context["suggestions"] = suggest_sources(
+                claim.text, Source.objects.screened_in().exclude(pk__in=linked)
+            )
             extra_context["stances"] = Stance.choices
         return super().change_view(request, object_id, form_url, extra_context)
 

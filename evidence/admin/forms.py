@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.forms import ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
+from django.forms import CharField, ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
 
 from .. import articles
 from ..bibliography.formats import IMPORT_LABELS
@@ -22,6 +22,13 @@ class BibliographyUploadForm(Form):
     )
     format = ChoiceField(
         choices=[("auto", "Tell from the content"), *IMPORT_LABELS.items()], initial="auto", label="Format"
+    )
+    database = CharField(
+        max_length=200,
+        required=False,
+        label="Database searched",
+        help_text="Where the records were found (PubMed, Embase, Scopus …), for the PRISMA diagram. "
+        "Left empty: PubMed for a MEDLINE file, else the file's name.",
     )
 
     def clean_file(self):
@@ -86,5 +93,5 @@ class ArticleForm(ModelForm):
 
 
 class LinkSourceForm(Form):
-    source = ModelChoiceField(Source.objects.all())
+    source = ModelChoiceField(Source.objects.screened_in())
     stance = ChoiceField(choices=Stance.choices)

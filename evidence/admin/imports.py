@@ -6,12 +6,14 @@ import base64
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from ..bibliography.formats import UnknownFormat, parse
 from ..bibliography.importer import commit_import, plan_import
+from ..screening import default_database, record_identification
 from ..wording import count
 from .forms import BibliographyUploadForm
 
@@ -45,6 +47,7 @@ class ImportsBibliographies:
                         plan=plan,
                         content=base64.b64encode(data).decode(),
                         filename=form.cleaned_data["file"].name,
+                        database=form.cleaned_data["database"],
                         chosen_format=plan.format,
                         title=f"Import {form.cleaned_data['file'].name}: preview",
                     )
@@ -59,12 +62,16 @@ class ImportsBibliographies:
             self.message_user(request, "The import could not be read again: upload the file anew.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:evidence_source_import"))
         filename = request.POST.get("filename", "an upload")[:200]
-        result = commit_import(
-            plan, request.user, provenance=f"Imported from {filename} ({plan.format}) by {request.user}."
-        )
+        database = request.POST.get("database", "").strip() or default_database(plan.format, filename)
+        with transaction.atomic():  # the records and their PRISMA identification, or neither
+            result = commit_import(
+                plan, request.user, provenance=f"Imported from {filename} ({plan.format}) by {request.user}."
+            )
+            record_identification(plan, result, database, filename, request.user)
         self.message_user(
             request,
-            f"Imported {filename}: {plan.summary()}. {count(len(result.created), 'new draft record')} written, "
+            f"Imported {filename}: {plan.summary()}. {count(len(result.created), 'new screening candidate')} "
+            "written, "
             f"{count(len(result.updated), 'existing record')} filled in. Batch {result.batch}: the list below.",
             messages.WARNING if plan.failed else messages.SUCCESS,
         )

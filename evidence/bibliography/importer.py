@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history
 from .. import identifiers
 from ..identifiers import TITLE_KEY_LENGTH, normalised
 from ..models import Author, Authorship, Source
-from ..vocabularies import CurationStatus
+from ..vocabularies import CurationStatus, ScreeningStatus
 from ..wording import count
 from .dedup import comparable, first_match, first_with_title_and_year, identities, record_identities
 from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
@@ -293,6 +293,7 @@ def _new_source(record: SourceRecord, authors: dict, taken: set[str], user, prov
     return Source(
         key=key,
         curation_status=CurationStatus.DRAFT,
+        screening_status=ScreeningStatus.CANDIDATE,  # not public until included at screening
         author_names="; ".join(str(authors[(name.family, name.given)]) for name in record.authors),
         title_key=identifiers.title_key(record.title),
         created_by=user,
