@@ -247,6 +247,7 @@ def _recompute(source: Source, user, reason: str, dual: bool) -> ScreeningStatus
     if status != source.screening_status:
         source.screening_status = status
         source.updated_by = user
+        source._history_user = user  # the history says who, outside a request too
         source._change_reason = reason
         source.save()
     return status
