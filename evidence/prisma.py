@@ -93,9 +93,10 @@ def flow_counts(dual: bool) -> FlowCounts:
 
 # --- drawing -------------------------------------------------------------------------------------------
 
-WIDTH, LINE, PAD, GAP = 860, 18, 10, 34
-LEFT, RIGHT, BOX = 30, 480, 350  # x of the two columns, box width
-CHARS = 52  # characters per line in a box
+LINE, PAD, GAP = 18, 10, 34
+LEFT, RIGHT, BOX = 120, 560, 360  # x of the two columns (the phases' names left of them), box width
+WIDTH = RIGHT + BOX + 20
+CHARS = 46  # characters per line in a box
 
 
 def _wrap(text: str) -> list[str]:
@@ -112,7 +113,9 @@ def _wrap(text: str) -> list[str]:
 def _box(x: int, y: int, texts: list[str], bold_first: bool = True) -> tuple[str, int]:
     lines = [wrapped for text in texts for wrapped in _wrap(text)]
     height = PAD * 2 + LINE * len(lines)
-    parts = [f'<rect x="{x}" y="{y}" width="{BOX}" height="{height}" rx="4" class="box"/>']
+    parts = [
+        f'<rect x="{x}" y="{y}" width="{BOX}" height="{height}" rx="4" fill="#fff" stroke="#333" stroke-width="1.2"/>'
+    ]
     for number, line in enumerate(lines):
         weight = ' font-weight="bold"' if bold_first and number == 0 else ""
         baseline = y + PAD + LINE * (number + 1) - 5
@@ -121,7 +124,7 @@ def _box(x: int, y: int, texts: list[str], bold_first: bool = True) -> tuple[str
 
 
 def _arrow(x1: int, y1: int, x2: int, y2: int) -> str:
-    return f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" class="arrow" marker-end="url(#head)"/>'
+    return f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#333" stroke-width="1.2" marker-end="url(#head)"/>'
 
 
 def flow_svg(counts: FlowCounts) -> str:
@@ -173,7 +176,7 @@ def flow_svg(counts: FlowCounts) -> str:
             middle = y + min(left_height, right_height) // 2
             parts.append(_arrow(LEFT + BOX, middle, RIGHT, middle))
         if phase:
-            parts.append(f'<text x="{WIDTH - 6}" y="{y + 14}" class="phase" text-anchor="end">{phase}</text>')
+            parts.append(f'<text x="10" y="{y + 20}" fill="#555" font-weight="bold">{phase}</text>')
         previous_bottom = y + left_height
         y += max(left_height, right_height) + GAP
     height = y
@@ -185,8 +188,6 @@ def flow_svg(counts: FlowCounts) -> str:
         "included</title>\n"
         '<defs><marker id="head" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
         '<path d="M0,0 L8,4 L0,8 z" fill="#333"/></marker></defs>\n'
-        "<style>.box{fill:#fff;stroke:#333;stroke-width:1.2}.arrow{stroke:#333;stroke-width:1.2}"
-        ".phase{fill:#555;font-weight:bold}</style>\n"
         f'<rect width="{WIDTH}" height="{height}" fill="#fff"/>\n'
         + "\n".join(part for part in parts if part)
         + "\n</svg>\n"
