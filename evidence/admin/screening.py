@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from .. import prisma, screening
 from ..models import ExclusionReason, ScreeningDecision, Source
 from ..vocabularies import ScreeningStage
+from .lookups import AddsByIdentifier
 
 
 @admin.register(ExclusionReason)
@@ -25,7 +26,7 @@ class ExclusionReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScreeningDecision)
-class ScreeningDecisionAdmin(admin.ModelAdmin):
+class ScreeningDecisionAdmin(AddsByIdentifier, admin.ModelAdmin):
     """Every decision, who and when; read only (an undo withdraws, the screening page decides)."""
 
     list_display = ["source", "stage", "decision", "reason", "decided_by", "decided_at", "withdrawn_at"]
