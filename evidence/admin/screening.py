@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
-from .. import prisma, screening
+from .. import prioritising, prisma, screening
 from ..models import ExclusionReason, ScreeningDecision, Source
 from ..vocabularies import ScreeningStage
 from .lookups import AddsByIdentifier
@@ -86,7 +86,7 @@ class ScreeningDecisionAdmin(AddsByIdentifier, admin.ModelAdmin):
             record = Source.objects.with_authors().filter(pk=source_id, screening_status=screening.WAITING_AT[stage])
             record = record.first()
         if record is None:
-            record = waiting.with_authors().first()
+            record = prioritising.first_by_priority(waiting)
             resolving = False
         terms = screening.topic_terms()
         context = self._context(
