@@ -18,7 +18,7 @@ from ..models import Article, Claim, Evidence, Source
 from ..reports import assess_claim
 from ..suggestions import suggest_sources
 from ..support import Status
-from ..vocabularies import Stance
+from ..vocabularies import ClaimCategory, Stance
 from ..wording import count
 from .actions import mark_reviewed
 from .counts import counting
@@ -85,6 +85,14 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).for_admin_list()
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:  # a new claim's category is chosen, never a silent "other" (all designs count there)
+            category = form.base_fields["category"]
+            category.choices = [("", "---------"), *ClaimCategory.choices]
+            category.initial = None
+        return form
 
     def get_urls(self):
         link = self.admin_site.admin_view(self.link_source)
