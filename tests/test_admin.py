@@ -168,7 +168,7 @@ def test_a_curator_adds_a_claim_with_evidence_and_the_span_is_found(curator, cur
     assert Evidence.objects.get(claim=claim).added_by == curator_user
 
 
-def test_mark_reviewed_action(curator):
+def test_mark_reviewed_action(curator, curator_user):
     Source.objects.filter(key__in=["Kruegel2016", "Kruegel2019"]).update(curation_status="draft")
     ids = list(Source.objects.filter(key__in=["Kruegel2016", "Kruegel2019"]).values_list("pk", flat=True))
     response = curator.post(
@@ -178,6 +178,10 @@ def test_mark_reviewed_action(curator):
     )
     assert "2 marked reviewed." in response.content.decode()
     assert set(Source.objects.filter(pk__in=ids).values_list("curation_status", flat=True)) == {"reviewed"}
+    for source in Source.objects.filter(pk__in=ids):  # the history says who marked it, and how
+        latest = source.history.first()
+        assert (latest.history_user, latest.curation_status) == (curator_user, "reviewed")
+        assert latest.history_change_reason == "marked reviewed (bulk action)"
 
 
 def test_a_reader_is_sent_to_the_login_page(reader):
