@@ -101,9 +101,9 @@ def test_a_curator_adds_a_source_with_ordered_authors_and_gets_a_generated_key(c
         "curation_status": "draft",
         **management_form("authorships", total=2),
         "authorships-0-author": str(kruegel.pk),
-        "authorships-0-position": "1",
+        "authorships-0-position": "",  # numbered by their rows: no counting by hand
         "authorships-1-author": str(sames.pk),
-        "authorships-1-position": "2",
+        "authorships-1-position": "",
         **management_form("adverse_effect_reports"),
         **management_form("evidence"),
     }
@@ -113,6 +113,7 @@ def test_a_curator_adds_a_source_with_ordered_authors_and_gets_a_generated_key(c
     assert source.key == "Kruegel2016a"  # Kruegel2016 is taken by the demo data
     assert source.doi == "10.9999/test.only"
     assert [a.family for a in source.ordered_authors] == ["Kruegel", "Sames"]
+    assert list(source.authorships.values_list("position", flat=True)) == [1, 2]
     assert source.created_by == curator_user == source.updated_by
 
 
