@@ -32,7 +32,8 @@ def test_a_curator_screens_five_records_by_keyboard_and_prisma_counts_them(page,
             page.keyboard.press("Enter")
         else:
             page.keyboard.press(key)
-        expect(page.locator(".messagelist")).to_be_visible()
+        # The next record's page: wait for it before the next key (a key pressed mid-load is lost).
+        expect(page.locator("#record-title")).not_to_have_text(titles[-1])
     expect(page.locator("#screening-waiting")).to_contain_text("45 records waiting")
     assert len(set(titles)) == 5  # one record at a time, each decided once
     expect(page.locator("#undo-form")).to_contain_text("include on")
