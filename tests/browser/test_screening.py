@@ -10,6 +10,11 @@ from .test_bibliographies import PUBMED, import_file
 from .test_curation import log_in
 
 
+def keys_ready(page):
+    """The page's script listens (a key pressed before it ran would be lost)."""
+    expect(page.locator("html[data-screening-keys=ready]")).to_have_count(1)
+
+
 def test_a_curator_screens_five_records_by_keyboard_and_prisma_counts_them(page, site):
     log_in(page, site)
     import_file(page, site, PUBMED, "50 new, 0 duplicates, 0 conflicts, 0 failed.")
@@ -24,7 +29,7 @@ def test_a_curator_screens_five_records_by_keyboard_and_prisma_counts_them(page,
     titles = []
     for key in ["i", "m", "i", "x", "i"]:
         titles.append(page.locator("#record-title").inner_text())
-        page.locator("body").focus()
+        keys_ready(page)
         if key == "x":
             page.keyboard.press("x")  # no reason chosen yet: the key moves to the reasons
             expect(page.locator("#id_reason")).to_be_focused()
@@ -39,11 +44,11 @@ def test_a_curator_screens_five_records_by_keyboard_and_prisma_counts_them(page,
     expect(page.locator("#undo-form")).to_contain_text("include on")
 
     # Undo by keyboard brings the last record back.
-    page.locator("body").focus()
+    keys_ready(page)
     page.keyboard.press("u")
     expect(page.locator(".messagelist")).to_contain_text("Withdrawn")
     expect(page.locator("#record-title")).to_have_text(titles[-1])
-    page.locator("body").focus()
+    keys_ready(page)
     page.keyboard.press("i")
     expect(page.locator("#screening-waiting")).to_contain_text("45 records waiting")
 
