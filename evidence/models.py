@@ -38,6 +38,7 @@ from .vocabularies import (
     RetractionStatus,
     RiskOfBiasJudgment,
     RiskOfBiasTool,
+    ScreeningStatus,
     Severity,
     Stance,
     StudyDesign,
@@ -245,6 +246,11 @@ class Source(Versioned):
     compounds = models.ManyToManyField(Compound, blank=True, related_name="sources", verbose_name="compounds studied")
     retraction_status = models.CharField(max_length=30, choices=RetractionStatus.choices, default=RetractionStatus.NONE)
     curation_status = models.CharField(max_length=20, choices=CurationStatus.choices, default=CurationStatus.DRAFT)
+    # Imported records and records added by identifier start as candidates (evidence.screening); a source
+    # a curator enters by hand is included at once.
+    screening_status = models.CharField(
+        max_length=20, choices=ScreeningStatus.choices, default=ScreeningStatus.INCLUDED, db_index=True
+    )
     provenance = models.TextField(blank=True, help_text="Where this record's metadata was seen (URLs, dates).")
     curator_notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -524,14 +530,22 @@ class Evidence(Versioned):
         key = (*self.claim.natural_key(), self.source.key)
         return (*key, self.part.position) if self.part_id else key
 
-    def clean(self) -> None:
-        if self.part_id and self.claim_id and self.part.claim_id != self.claim_id:
-            raise ValidationError({"part": "This part belongs to another statement."})
-
     natural_key.dependencies = ["evidence.claim", "evidence.source"]
 
     def get_absolute_url(self) -> str:
         return self.claim.get_absolute_url()
+
+    def clean(self) -> None:
+        if self.part_id and self.claim_id and self.part.claim_id != self.claim_id:
+            raise ValidationError({"part": "This part belongs to another statement."})
+        # Only a source screened in may be evidence: a candidate or an excluded record is no one's evidence.
+        if self.source_id is not None and self.source.screening_status != ScreeningStatus.INCLUDED:
+            raise ValidationError(
+                {
+                    "source": f"{self.source.key} is {self.source.get_screening_status_display()}: include it at "
+                    "screening before linking it as evidence."
+                }
+            )
 
 
 class AdverseEffectManager(NaturalKeyManager):
@@ -877,3 +891,7 @@ class BibliographyUpload(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("api:import-detail", args=[self.pk])
+
+
+# The screening stage's records (decisions, exclusion reasons, identifications) live in their own module.
+from .screening_models import ExclusionReason, Identification, ScreeningDecision  # noqa: E402, F401

@@ -7,7 +7,15 @@ from django.db import models
 from django.db.models import Case, Count, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 
-from .vocabularies import SEVERITY_ORDER, CurationStatus, Population, ReportGroup, ReportSetting, Stance
+from .vocabularies import (
+    SEVERITY_ORDER,
+    CurationStatus,
+    Population,
+    ReportGroup,
+    ReportSetting,
+    ScreeningStatus,
+    Stance,
+)
 
 
 class NaturalKeyManager(models.Manager):
@@ -34,10 +42,16 @@ class SourceQuerySet(models.QuerySet):
     def reviewed(self) -> SourceQuerySet:
         return self.filter(curation_status=CurationStatus.REVIEWED)
 
+    def screened_in(self) -> SourceQuerySet:
+        """Sources included at screening: the only ones that may be evidence or be suggested as such."""
+        return self.filter(screening_status=ScreeningStatus.INCLUDED)
+
     def public(self) -> SourceQuerySet:
-        """What readers see: every source, drafts marked as such (PUBLIC_DRAFTS=mark, the default), or
-        only reviewed ones (PUBLIC_DRAFTS=hide)."""
-        return self.reviewed() if settings.PUBLIC_DRAFTS == "hide" else self.all()
+        """What readers see, the one rule every public page and download goes through: sources included at
+        screening (never a candidate or an excluded record), drafts marked as such (PUBLIC_DRAFTS=mark, the
+        default), or only reviewed ones (PUBLIC_DRAFTS=hide)."""
+        included = self.screened_in()
+        return included.reviewed() if settings.PUBLIC_DRAFTS == "hide" else included
 
     def rebuild_author_names(self) -> None:
         """Write each source's author_names from its authorships, all read in one query."""
@@ -181,6 +195,12 @@ NON_HUMAN_REPORT = models.Q(setting=ReportSetting.ANIMAL) | models.Q(
 
 
 class AdverseEffectReportQuerySet(models.QuerySet):
+    def public(self) -> AdverseEffectReportQuerySet:
+        """Reports of the sources readers see (SourceQuerySet.public)."""
+        from .models import Source
+
+        return self.filter(source__in=Source.objects.public())
+
     def in_group(self, group: str) -> AdverseEffectReportQuerySet:
         """Human reports (case reports, series, surveillance, surveys, trials, reviews of them), or animal and
         in vitro toxicity."""

@@ -239,8 +239,9 @@ LOGIN_URL = "admin:login"
 # Where a login goes when its ?next= is missing or points off the site (Django's default is a 404 here).
 LOGIN_REDIRECT_URL = "admin:index"
 
-# Draft sources (imported, not yet checked by a curator) on public pages: "mark" shows them labelled
-# "draft", "hide" leaves them out of lists, pages and downloads until they are reviewed.
+# Draft sources (included at screening, not yet checked by a curator) on public pages: "mark" shows them
+# labelled "draft", "hide" leaves them out of lists, pages and downloads until they are reviewed. Screening
+# candidates and excluded records are never public, whatever this says.
 PUBLIC_DRAFTS = os.environ.get("PUBLIC_DRAFTS", "mark")
 if PUBLIC_DRAFTS not in ("mark", "hide"):
     raise ImproperlyConfigured(f"PUBLIC_DRAFTS must be mark or hide, not {PUBLIC_DRAFTS!r}.")
@@ -294,3 +295,15 @@ SPECTACULAR_SETTINGS = {
         "evidence.api.problems.document_problems",
     ],
 }
+
+# Screening (docs/curation.md). Dual screening: two curators decide each record independently and
+# disagreements go to a conflicts list. The queue's ranking model is retrained every N decisions.
+SCREENING_DUAL = env_bool("SCREENING_DUAL", False)
+SCREENING_RETRAIN_EVERY = env_int("SCREENING_RETRAIN_EVERY", 10)
+
+# Adding a record by DOI or PMID: where the metadata is fetched from, how long to wait, and who is asking
+# (Crossref and NCBI ask for a contact address in the User-Agent).
+DOI_RESOLVER_URL = os.environ.get("DOI_RESOLVER_URL", "https://doi.org/")
+PUBMED_EFETCH_URL = os.environ.get("PUBMED_EFETCH_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/efetch.fcgi")
+LOOKUP_TIMEOUT_SECONDS = env_int("LOOKUP_TIMEOUT_SECONDS", 10)
+LOOKUP_CONTACT = os.environ.get("LOOKUP_CONTACT", "curators@example.org")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -53,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     articles = list(Article.objects.order_by("-created_at", "title")[:HOME_ARTICLES])
     context = {
         "counts": {"sources": sources.count(), "claims": Claim.objects.count(), "evidence": Evidence.objects.count()},
-        "compounds": Compound.objects.annotate(source_count=Count("sources", distinct=True)),
+        "compounds": Compound.objects.annotate(source_count=Count("sources", Q(sources__in=sources), distinct=True)),
         "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
         "reports": reports.article_reports(articles),
@@ -265,9 +265,9 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
     error = "" if group in ReportGroup.values else f"There is no group called “{group}”: human reports are shown."
     group = group if not error else ReportGroup.HUMANS
     compounds = dict(Compound.objects.values_list("slug", "name"))
-    reports = AdverseEffectReport.objects.in_group(group)
+    reports = AdverseEffectReport.objects.public().in_group(group)
     matrix, columns = overviews.harm_overview(reports, compounds, reverse("evidence:sources"), group)
-    counts = AdverseEffectReport.objects.group_counts()
+    counts = AdverseEffectReport.objects.public().group_counts()
     context = {
         "matrix": matrix,
         "columns": columns,

@@ -79,6 +79,27 @@ class CurationStatus(models.TextChoices):
     REVIEWED = "reviewed", "reviewed"
 
 
+class ScreeningStatus(models.TextChoices):
+    """Where a source stands in the systematic-review screening (docs/curation.md). Only INCLUDED sources
+    are ever public; curation_status (draft / reviewed) then says whether an included record was checked."""
+
+    CANDIDATE = "candidate", "awaiting title/abstract screening"
+    FULL_TEXT = "full-text", "awaiting full-text assessment"
+    INCLUDED = "included", "included"
+    EXCLUDED = "excluded", "excluded"
+
+
+class ScreeningStage(models.TextChoices):
+    TITLE_ABSTRACT = "title-abstract", "title and abstract"
+    FULL_TEXT = "full-text", "full text"
+
+
+class Decision(models.TextChoices):
+    INCLUDE = "include", "include"
+    EXCLUDE = "exclude", "exclude"
+    MAYBE = "maybe", "maybe"
+
+
 class ClaimCategory(models.TextChoices):
     MECHANISM = "mechanism", "mechanism"
     EFFICACY = "efficacy", "efficacy"

@@ -101,9 +101,9 @@ def test_a_curator_adds_a_source_with_ordered_authors_and_gets_a_generated_key(c
         "curation_status": "draft",
         **management_form("authorships", total=2),
         "authorships-0-author": str(kruegel.pk),
-        "authorships-0-position": "1",
+        "authorships-0-position": "",  # numbered by their rows: no counting by hand
         "authorships-1-author": str(sames.pk),
-        "authorships-1-position": "2",
+        "authorships-1-position": "",
         **management_form("risk_of_bias"),
         **management_form("adverse_effect_reports"),
         **management_form("evidence"),
@@ -114,6 +114,7 @@ def test_a_curator_adds_a_source_with_ordered_authors_and_gets_a_generated_key(c
     assert source.key == "Kruegel2016a"  # Kruegel2016 is taken by the demo data
     assert source.doi == "10.9999/test.only"
     assert [a.family for a in source.ordered_authors] == ["Kruegel", "Sames"]
+    assert list(source.authorships.values_list("position", flat=True)) == [1, 2]
     assert source.created_by == curator_user == source.updated_by
 
 
@@ -173,7 +174,7 @@ def test_a_curator_adds_a_claim_with_evidence_and_the_span_is_found(curator, cur
     assert Evidence.objects.get(claim=claim).added_by == curator_user
 
 
-def test_mark_reviewed_action(curator):
+def test_mark_reviewed_action(curator, curator_user):
     Source.objects.filter(key__in=["Kruegel2016", "Kruegel2019"]).update(curation_status="draft")
     ids = list(Source.objects.filter(key__in=["Kruegel2016", "Kruegel2019"]).values_list("pk", flat=True))
     response = curator.post(
@@ -183,6 +184,10 @@ def test_mark_reviewed_action(curator):
     )
     assert "2 marked reviewed." in response.content.decode()
     assert set(Source.objects.filter(pk__in=ids).values_list("curation_status", flat=True)) == {"reviewed"}
+    for source in Source.objects.filter(pk__in=ids):  # the history says who marked it, and how
+        latest = source.history.first()
+        assert (latest.history_user, latest.curation_status) == (curator_user, "reviewed")
+        assert latest.history_change_reason == "marked reviewed (bulk action)"
 
 
 def test_a_reader_is_sent_to_the_login_page(reader):

@@ -65,7 +65,7 @@ def test_committing_writes_the_new_record_and_fills_the_duplicate(curator):
     batch = re.search(r"Batch (import-[0-9a-f]{10}): the list below\.$", message).group(1)
     assert message.startswith(
         "Imported zotero.bib: 1 new, 0 duplicates, 1 conflict, 1 failed. "
-        "1 new draft record written, 1 existing record filled in."
+        "1 new screening candidate written, 1 existing record filled in."
     )
     # The whole import can be inspected: the list shows the batch, and the history says which import did what.
     assert list(response.context["cl"].queryset.values_list("key", flat=True)) == ["newsource2024"]

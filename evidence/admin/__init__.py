@@ -6,7 +6,7 @@ are theirs to use.
 
 from django.contrib import admin
 
-from . import adverse_effects, claims, sources, thesaurus  # noqa: F401 (importing them registers their model admins)
+from . import adverse_effects, claims, screening, sources, thesaurus  # noqa: F401 (importing them registers their model admins)
 
 admin.site.site_header = "Kratom evidence base: curation"
 admin.site.site_title = "Kratom evidence curation"

@@ -18,7 +18,7 @@ from ..models import Article, Claim, Evidence, Source
 from ..reports import assess_claim
 from ..suggestions import suggest_sources
 from ..support import Status
-from ..vocabularies import Stance
+from ..vocabularies import ClaimCategory, Stance
 from ..wording import count
 from .actions import mark_reviewed
 from .counts import counting
@@ -87,6 +87,14 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).for_admin_list()
 
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:  # a new claim's category is chosen, never a silent "other" (all designs count there)
+            category = form.base_fields["category"]
+            category.choices = [("", "---------"), *ClaimCategory.choices]
+            category.initial = None
+        return form
+
     def get_urls(self):
         link = self.admin_site.admin_view(self.link_source)
         return [path("<int:claim_id>/link-source/", link, name="evidence_claim_link_source"), *super().get_urls()]
@@ -97,7 +105,9 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
         extra_context = dict(extra_context or {})
         if claim and assess_claim(claim).status is Status.UNSUPPORTED:
             linked = [evidence.source_id for evidence in claim.evidence.all()]
-            extra_context["suggestions"] = suggest_sources(claim.text, Source.objects.exclude(pk__in=linked))
+            extra_context["suggestions"] = suggest_sources(
+                claim.text, Source.objects.screened_in().exclude(pk__in=linked)
+            )
             extra_context["stances"] = Stance.choices
         return super().change_view(request, object_id, form_url, extra_context)
 

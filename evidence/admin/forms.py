@@ -4,7 +4,7 @@ of a bibliography, and linking a suggested source to a claim."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.forms import ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
+from django.forms import CharField, ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
 
 from .. import articles
 from ..bibliography.formats import IMPORT_LABELS
@@ -21,6 +21,13 @@ class BibliographyUploadForm(Form):
     )
     format = ChoiceField(
         choices=[("auto", "Tell from the content"), *IMPORT_LABELS.items()], initial="auto", label="Format"
+    )
+    database = CharField(
+        max_length=200,
+        required=False,
+        label="Database searched",
+        help_text="Where the records were found (PubMed, Embase, Scopus …), for the PRISMA diagram. "
+        "Left empty: PubMed for a MEDLINE file, else the file's name.",
     )
 
     def clean_file(self):
@@ -82,5 +89,5 @@ class ArticleForm(ModelForm):
 
 
 class LinkSourceForm(Form):
-    source = ModelChoiceField(Source.objects.all())
+    source = ModelChoiceField(Source.objects.screened_in())
     stance = ChoiceField(choices=Stance.choices)

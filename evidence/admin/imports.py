@@ -17,12 +17,12 @@ from ..bibliography.formats import UnknownFormat
 from ..bibliography.importer import (
     ImportedFile,
     ImportRefused,
-    commit_import,
     is_lock_timeout,
     plan_import,
     read_import,
 )
 from ..models import ImportLog
+from ..screening import commit_identified
 from .forms import BibliographyUploadForm
 
 
@@ -56,6 +56,7 @@ class ImportsBibliographies:
                         plan=plan,
                         content=base64.b64encode(data).decode(),
                         filename=form.cleaned_data["file"].name,
+                        database=form.cleaned_data["database"],
                         chosen_format=plan.format,
                         title=f"Import {form.cleaned_data['file'].name}: preview",
                     )
@@ -73,11 +74,12 @@ class ImportsBibliographies:
             return self._refuse(request, "The import could not be read again: upload the file anew.")
         origin = ImportedFile.of(data, filename)
         try:
-            result = commit_import(
+            result = commit_identified(
                 parsed,
                 request.user,
                 provenance=f"Imported from {origin.filename} ({parsed.format}) by {request.user}.",
                 origin=origin,
+                database=request.POST.get("database", ""),
             )
         except IntegrityError:  # a record saved by hand meanwhile took a DOI, PMID or key the plan wanted
             return self._refuse(

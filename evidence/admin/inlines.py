@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
-from django.forms import Textarea
+from django.forms import ModelForm, Textarea
 from django.http import HttpRequest
 
 from ..models import AdverseEffectReport, Authorship, Evidence, StatementPart
@@ -55,7 +55,22 @@ class PrefetchedRowsInline:
         return RowFormSet
 
 
+class AuthorshipForm(ModelForm):
+    """The position may be left empty: the row's place in the list numbers it (first row = 1)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        self.fields["position"].help_text = "Left empty: the row's place in the list."
+
+    def clean_position(self):
+        position = self.cleaned_data.get("position")
+        row = (self.prefix or "").rsplit("-", 1)[-1]
+        return int(row) + 1 if position is None and row.isdigit() else position
+
+
 class AuthorshipInline(PrefetchedRowsInline, admin.TabularInline):
+    form = AuthorshipForm
     model = Authorship
     extra = 1
     autocomplete_fields = ["author"]

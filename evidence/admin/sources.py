@@ -43,14 +43,24 @@ class SourceAdmin(ImportsBibliographies, RecordsWhoAddsEvidence, SimpleHistoryAd
         "year",
         "study_design",
         "population",
+        "screening_status",
         "curation_status",
         "retraction_status",
         "evidence_count",
     ]
-    list_filter = ["curation_status", "study_design", "population", "retraction_status", "entry_type", "compounds"]
+    list_filter = [
+        "screening_status",
+        "curation_status",
+        "study_design",
+        "population",
+        "retraction_status",
+        "entry_type",
+        "compounds",
+    ]
     search_fields = ["key", "title", "doi", "pmid", "authorships__author__family", "keywords", "provenance"]
     autocomplete_fields = ["compounds"]
-    readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
+    # The screening status follows the screening decisions (evidence/screening.py), never a hand edit.
+    readonly_fields = ["screening_status", "created_at", "created_by", "updated_at", "updated_by"]
     form = SourceForm
     inlines = [AuthorshipInline, RiskOfBiasInline, AdverseEffectReportInline, EvidenceOfSourceInline]
     actions = [mark_reviewed, *EXPORT_ACTIONS]
@@ -76,7 +86,10 @@ class SourceAdmin(ImportsBibliographies, RecordsWhoAddsEvidence, SimpleHistoryAd
             "Study",
             {"fields": [("study_design", "population"), ("sample_size", "sample_size_unit"), "compounds"]},
         ),
-        ("Curation", {"fields": [("curation_status", "retraction_status"), "provenance", "curator_notes"]}),
+        (
+            "Curation",
+            {"fields": [("screening_status", "curation_status", "retraction_status"), "provenance", "curator_notes"]},
+        ),
         (
             "Record history",
             {"classes": ["collapse"], "fields": [("created_at", "created_by"), ("updated_at", "updated_by")]},

@@ -263,7 +263,7 @@ class AdverseEffectMatrixView(ConditionalResponses, APIView):
         compounds = dict(Compound.objects.values_list("slug", "name"))
         sources_url = request.build_absolute_uri(url_reverse("evidence:sources"))
         matrix, columns = overviews.harm_overview(
-            AdverseEffectReport.objects.in_group(group), compounds, sources_url, group
+            AdverseEffectReport.objects.public().in_group(group), compounds, sources_url, group
         )
         rows = [
             {

@@ -31,7 +31,7 @@ from .. import identifiers
 from ..identifiers import TITLE_KEY_LENGTH, normalised
 from ..models import Author, Authorship, ImportLog, Source
 from ..query.linked import refresh_linked_terms
-from ..vocabularies import CurationStatus
+from ..vocabularies import CurationStatus, ScreeningStatus
 from ..wording import count
 from .dedup import comparable, first_match, first_with_title_and_year, identities, record_identities
 from .formats import parse
@@ -306,7 +306,7 @@ class ImportResult:
     def message(self, filename: str) -> str:
         """What the commit did, in a sentence for the curator."""
         done = (
-            f"{count(len(self.created), 'new draft record')} written, "
+            f"{count(len(self.created), 'new screening candidate')} written, "
             f"{count(len(self.updated), 'existing record')} filled in"
         )
         if self.earlier is None:
@@ -422,6 +422,7 @@ def _new_source(record: SourceRecord, authors: dict, taken: set[str], user, prov
     return Source(
         key=key,
         curation_status=CurationStatus.DRAFT,
+        screening_status=ScreeningStatus.CANDIDATE,  # not public until included at screening
         author_names="; ".join(str(authors[(name.family, name.given)]) for name in record.authors),
         title_key=identifiers.title_key(record.title),
         created_by=user,

@@ -33,7 +33,7 @@ def test_a_curator_previews_and_commits_a_pubmed_file_then_a_ris_file(page, site
     expect(rows).to_have_count(50)
     screenshot(page, "admin-import-preview")
     page.get_by_role("button", name=re.compile("^Import: write")).click()
-    expect(page.locator(".messagelist")).to_contain_text("50 new draft records written")
+    expect(page.locator(".messagelist")).to_contain_text("50 new screening candidates written")
     screenshot(page, "admin-import-done")
 
     # The same file again: everything is recognised, nothing would be written twice.

@@ -7,11 +7,11 @@ from evidence.bibliography.formats import IMPORT_FORMATS, UnknownFormat
 from evidence.bibliography.importer import (
     ImportedFile,
     ImportRefused,
-    commit_import,
     plan_import,
     read_import,
     report_lines,
 )
+from evidence.screening import commit_identified
 
 
 class Command(BaseCommand):
@@ -27,8 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["auto", *IMPORT_FORMATS], default="auto")
         parser.add_argument("--dry-run", action="store_true", help="report only; write nothing")
         parser.add_argument("--user", help="the username to record as the records' creator")
+        parser.add_argument("--database", default="", help="the database searched, for the PRISMA diagram")
 
-    def handle(self, *args, path: Path, format: str, dry_run: bool, user: str | None, **options):
+    def handle(self, *args, path: Path, format: str, dry_run: bool, user: str | None, database: str, **options):
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -44,8 +45,8 @@ class Command(BaseCommand):
             plan = plan_import(parsed)
         else:
             origin = ImportedFile.of(data, path.name)
-            result = commit_import(
-                parsed, creator, provenance=f"Imported from {path.name} ({parsed.format}).", origin=origin
+            result = commit_identified(
+                parsed, creator, f"Imported from {path.name} ({parsed.format}).", origin, database
             )
             plan = result.plan
         for line in report_lines(plan):
