@@ -293,7 +293,7 @@ def test_an_import_that_waited_too_long_for_the_sqlite_write_lock_is_refused_wit
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(imports, "commit_import", locked)
+    monkeypatch.setattr(imports, "commit_identified", locked)
     monkeypatch.setattr(connection, "vendor", "sqlite")  # the message is SQLite's whichever database runs the test
     _, messages = commit_step(curator, synthetic_bibtex(1, "Locked"))
     assert messages == ["Nothing was imported: another import is being written. Commit again shortly."]

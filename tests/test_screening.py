@@ -28,9 +28,10 @@ TA, FT = ScreeningStage.TITLE_ABSTRACT, ScreeningStage.FULL_TEXT
 PUBLIC_SOURCES = 76
 
 
-def import_file(client, path: Path, database: str = "") -> None:
+def import_file(client, path: Path, database: str = "", content: bytes | None = None) -> None:
     """The admin's two steps: upload (preview), then commit what the preview carries."""
-    html = client.post(IMPORT, {"file": SimpleUploadedFile(path.name, path.read_bytes()), "format": "auto"})
+    upload = SimpleUploadedFile(path.name, path.read_bytes() if content is None else content)
+    html = client.post(IMPORT, {"file": upload, "format": "auto"})
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html.content.decode()))
     fields["database"] = database
     assert client.post(IMPORT, fields).status_code == 302
@@ -252,8 +253,17 @@ def test_prisma_counts_the_imports_and_the_decisions(curator, curator_user, impo
     assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_importing_the_same_file_again_counts_its_duplicates(curator, imported):
-    import_file(curator, RIS_EXPORT, "Scopus")
+def test_the_same_file_imported_again_identifies_nothing_new(curator, imported):
+    import_file(curator, RIS_EXPORT, "Scopus")  # the import log knows its bytes: nothing written
+    counts = prisma.flow_counts(dual=False)
+    assert counts.databases == [("PubMed", 50), ("Scopus", 10)]
+    assert counts.duplicates == 0 and imported.count() == 60
+    assert Identification.objects.count() == 2
+
+
+def test_records_another_export_finds_again_count_as_duplicates(curator, imported):
+    # A second export of the same search: other bytes (a trailing line), the same ten records.
+    import_file(curator, RIS_EXPORT, "Scopus", content=RIS_EXPORT.read_bytes() + b"\n")
     counts = prisma.flow_counts(dual=False)
     assert counts.databases == [("PubMed", 50), ("Scopus", 20)]
     assert counts.duplicates == 10 and imported.count() == 60

@@ -8,14 +8,13 @@ import binascii
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from ..bibliography.importer import Action, commit_import, plan_import
+from ..bibliography.importer import Action, ImportedFile, plan_import
 from ..lookup import LookupFailed, look_up, read_answer, read_identifier
-from ..screening import record_identification
+from ..screening import commit_identified
 
 
 class AddsByIdentifier:
@@ -51,8 +50,8 @@ class AddsByIdentifier:
             data = base64.b64decode(request.POST["content"], validate=True)
         except (binascii.Error, ValueError) as error:
             raise LookupFailed("The looked-up record could not be read back: look it up again.") from error
-        plan = plan_import(read_answer(identifier, data))
-        (entry,) = plan.entries
+        parsed = read_answer(identifier, data)
+        (entry,) = plan_import(parsed).entries
         if entry.action == Action.FAILED:
             raise LookupFailed(f"The record for {identifier} cannot be added: {entry.reason}.")
         if entry.action != Action.NEW:
@@ -60,9 +59,12 @@ class AddsByIdentifier:
                 request, f"{identifier} is already held: {entry.reason}. Nothing added.", messages.WARNING
             )
             return HttpResponseRedirect(reverse("admin:evidence_source_change", args=[entry.existing.pk]))
-        with transaction.atomic():  # the record and its PRISMA identification, or neither
-            result = commit_import(plan, request.user, provenance=f"Fetched from {identifier.service} ({identifier}).")
-            record_identification(plan, result, identifier.service, str(identifier), request.user)
+        provenance = f"Fetched from {identifier.service} ({identifier})."
+        origin = ImportedFile.of(data, str(identifier))
+        result = commit_identified(parsed, request.user, provenance, origin, identifier.service)
+        if not result.created:  # another curator added it since the preview: the commit matched theirs
+            self.message_user(request, f"{identifier} was added meanwhile. Nothing added.", messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:evidence_source_changelist"))
         (source,) = result.created
         self.message_user(request, f"Added {source.key} ({identifier}) as a screening candidate.")
         return HttpResponseRedirect(reverse("admin:evidence_screening") + f"?stage=title-abstract&source={source.pk}")
