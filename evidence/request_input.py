@@ -49,5 +49,10 @@ class RefuseControlCharacters:
         if refused is None:
             return self.get_response(request)
         where, char = refused
-        context = {"where": where, "code_point": f"U+{ord(char):04X}"}
-        return render(request, "400.html", context, status=400)
+        code_point = f"U+{ord(char):04X}"
+        if request.path_info.startswith("/api/"):  # API clients get the API's problem document
+            from .api.problems import problem_response
+
+            detail = f"The request holds a control character ({code_point}) in {where}."
+            return problem_response("malformed-request", 400, request.path, detail)
+        return render(request, "400.html", {"where": where, "code_point": code_point}, status=400)

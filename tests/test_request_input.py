@@ -68,3 +68,11 @@ def test_a_clean_address_is_served_as_before(reader, curator):
     assert reader.get("/sources/Kruegel2016/").status_code == 200
     response = curator.get(reverse("admin:autocomplete"), {**AUTOCOMPLETE, "term": "Kruegel"})
     assert response.status_code == 200 and response.json()["results"]
+
+
+def test_a_control_character_sent_to_the_api_gets_a_problem_document(reader):
+    response = reader.get("/api/v1/adverse-effect-reports/?cursor=%21L%C3%B4%14")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "/api/v1/problems/malformed-request" and "U+0014" in problem["detail"]

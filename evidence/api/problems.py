@@ -184,14 +184,16 @@ def document_problems(result, generator, request, public):
     return result
 
 
+def problem_response(name: str, status_code: int, instance: str, detail: str = "") -> JsonResponse:
+    """A problem document answered outside DRF's views (unknown URLs, refused request input)."""
+    body = {"type": problem_type(name), "title": TITLES[name], "status": status_code, "instance": instance}
+    if detail:
+        body["detail"] = detail
+    return JsonResponse(body, status=status_code, content_type=ProblemJSONRenderer.media_type)
+
+
 def api_aware_not_found(request, exception):
     """A URL under /api/ that matches no endpoint gets a problem document; a page URL, the 404 page."""
     if request.path.startswith("/api/"):
-        body = {
-            "type": problem_type("not-found"),
-            "title": TITLES["not-found"],
-            "status": 404,
-            "instance": request.path,
-        }
-        return JsonResponse(body, status=404, content_type=ProblemJSONRenderer.media_type)
+        return problem_response("not-found", 404, request.path)
     return page_not_found(request, exception)
