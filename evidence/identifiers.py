@@ -19,16 +19,16 @@ KEY_MAX_LENGTH = 64
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_:.\-+]+$")
 
 
-def normalize_doi(value: str) -> str:
+def normalise_doi(value: str) -> str:
     """Lower-case a DOI and strip resolver prefixes: DOIs are case-insensitive by definition."""
     return DOI_PREFIX.sub("", value.strip()).lower()
 
 
-def normalize_pmid(value: str) -> str:
+def normalise_pmid(value: str) -> str:
     return value.strip().removeprefix("PMID:").strip()
 
 
-def normalize_pmcid(value: str) -> str:
+def normalise_pmcid(value: str) -> str:
     value = value.strip().upper()
     return value if not value or value.startswith("PMC") else f"PMC{value}"
 

@@ -47,12 +47,12 @@ def read_identifier(text: str) -> Identifier:
     text = text.strip()
     if not text:
         raise LookupFailed("Type a DOI (like 10.1021/jacs.6b00360) or a PubMed ID (like 26849522).")
-    pmid = identifiers.normalize_pmid(text)
+    pmid = identifiers.normalise_pmid(text)
     if pmid.isdigit():
         if not identifiers.PMID_PATTERN.match(pmid):
             raise LookupFailed(f"{text} is not a PubMed ID: a PMID is 1 to 9 digits, not starting with 0.")
         return Identifier("pmid", pmid)
-    doi = identifiers.normalize_doi(text)
+    doi = identifiers.normalise_doi(text)
     try:
         identifiers.validate_doi(doi)
     except ValidationError as error:

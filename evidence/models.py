@@ -49,26 +49,26 @@ from .vocabularies import (
 http_url_validator = URLValidator(schemes=["http", "https"])
 
 
-class NormalizingCharField(models.CharField):
+class NormalisingCharField(models.CharField):
     """Normalises before validating, so a DOI pasted as https://doi.org/10.… is accepted and stored bare."""
 
-    normalize = staticmethod(str.strip)
+    normalise = staticmethod(str.strip)
 
     def to_python(self, value):
         value = super().to_python(value)
-        return self.normalize(value) if value else value
+        return self.normalise(value) if value else value
 
 
-class DOIField(NormalizingCharField):
-    normalize = staticmethod(identifiers.normalize_doi)
+class DOIField(NormalisingCharField):
+    normalise = staticmethod(identifiers.normalise_doi)
 
 
-class PMIDField(NormalizingCharField):
-    normalize = staticmethod(identifiers.normalize_pmid)
+class PMIDField(NormalisingCharField):
+    normalise = staticmethod(identifiers.normalise_pmid)
 
 
-class PMCIDField(NormalizingCharField):
-    normalize = staticmethod(identifiers.normalize_pmcid)
+class PMCIDField(NormalisingCharField):
+    normalise = staticmethod(identifiers.normalise_pmcid)
 
 
 class CompoundManager(NaturalKeyManager):
@@ -300,12 +300,12 @@ class Source(Versioned):
             self.key = self.generate_key()
 
     def save(self, *args, **kwargs) -> None:
-        self.normalize_identifiers()
+        self.normalise_identifiers()
         if not self.key:
             self.key = self.generate_key()
         super().save(*args, **kwargs)
 
-    def normalize_identifiers(self) -> None:
+    def normalise_identifiers(self) -> None:
         """Also on save, for code that writes without full_clean()."""
         for name in ("doi", "pmid", "pmcid"):
             setattr(self, name, self._meta.get_field(name).to_python(getattr(self, name)))

@@ -15,7 +15,7 @@ from evidence import identifiers
     ],
 )
 def test_it_normalises_dois_to_bare_lower_case(raw, normalised):
-    assert identifiers.normalize_doi(raw) == normalised
+    assert identifiers.normalise_doi(raw) == normalised
 
 
 @pytest.mark.parametrize("bad", ["10.12/x", "11.1021/jacs", "10.1021/with space", "jacs.6b00360", "10.1021/"])
@@ -35,9 +35,9 @@ def test_it_rejects_malformed_pmids(bad):
 
 
 def test_pmid_and_pmcid_normalisation():
-    assert identifiers.normalize_pmid(" PMID: 28830758 ") == "28830758"
-    assert identifiers.normalize_pmcid("pmc5344672") == "PMC5344672"
-    assert identifiers.normalize_pmcid("5344672") == "PMC5344672"
+    assert identifiers.normalise_pmid(" PMID: 28830758 ") == "28830758"
+    assert identifiers.normalise_pmcid("pmc5344672") == "PMC5344672"
+    assert identifiers.normalise_pmcid("5344672") == "PMC5344672"
     with pytest.raises(ValidationError):
         identifiers.validate_pmcid("PMCX1")
 

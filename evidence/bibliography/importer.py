@@ -184,9 +184,9 @@ def tidy_record(record: SourceRecord) -> None:
     link = DOI_LINK.match(record.doi.strip())
     if link:
         record.doi = link.group(1)
-    record.doi = identifiers.normalize_doi(record.doi)
-    record.pmid = identifiers.normalize_pmid(record.pmid)
-    record.pmcid = identifiers.normalize_pmcid(record.pmcid)
+    record.doi = identifiers.normalise_doi(record.doi)
+    record.pmid = identifiers.normalise_pmid(record.pmid)
+    record.pmcid = identifiers.normalise_pmcid(record.pmcid)
 
 
 def record_problem(record: SourceRecord) -> str:
