@@ -24,6 +24,7 @@ from ..bibliography.importer import (
 from ..models import ImportLog
 from ..screening import commit_identified
 from .forms import BibliographyUploadForm
+from .readonly import ReadOnlyRecords
 
 
 class ImportsBibliographies:
@@ -103,7 +104,7 @@ class ImportsBibliographies:
 
 
 @admin.register(ImportLog)
-class ImportLogAdmin(admin.ModelAdmin):
+class ImportLogAdmin(ReadOnlyRecords, admin.ModelAdmin):
     """Every committed import, as written by the importer: looked at, never edited."""
 
     list_display = ["committed_at", "filename", "format", "committed_by", "summary", "records", "sha256"]
@@ -116,12 +117,3 @@ class ImportLogAdmin(admin.ModelAdmin):
     def records(self, log: ImportLog) -> str:
         url = reverse("admin:evidence_source_changelist") + f"?q={log.batch}"
         return format_html('<a href="{}">{}</a>', url, log.batch)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

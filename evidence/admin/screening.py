@@ -16,6 +16,7 @@ from .. import prioritising, prisma, screening
 from ..models import ExclusionReason, ScreeningDecision, Source
 from ..vocabularies import ScreeningStage
 from .lookups import AddsByIdentifier
+from .readonly import ReadOnlyRecords
 
 
 @admin.register(ExclusionReason)
@@ -26,7 +27,7 @@ class ExclusionReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScreeningDecision)
-class ScreeningDecisionAdmin(AddsByIdentifier, admin.ModelAdmin):
+class ScreeningDecisionAdmin(ReadOnlyRecords, AddsByIdentifier, admin.ModelAdmin):
     """Every decision, who and when; read only (an undo withdraws, the screening page decides)."""
 
     list_display = ["source", "stage", "decision", "reason", "decided_by", "decided_at", "withdrawn_at"]
@@ -34,15 +35,6 @@ class ScreeningDecisionAdmin(AddsByIdentifier, admin.ModelAdmin):
     list_select_related = ["source", "reason", "decided_by"]
     search_fields = ["source__key", "source__title"]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view
