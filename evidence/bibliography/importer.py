@@ -25,15 +25,16 @@ from enum import StrEnum
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from simple_history.utils import bulk_create_with_history
 
 from .. import identifiers
 from ..identifiers import TITLE_KEY_LENGTH, normalised
-from ..models import Author, Authorship, ImportLog, Source
+from ..models import Author, Authorship, ImportLog, MergedSource, NotDuplicates, Source
 from ..query.linked import refresh_linked_terms
 from ..vocabularies import CurationStatus, ScreeningStatus
 from ..wording import count
-from .dedup import comparable, first_match, first_with_title_and_year, identities, record_identities
+from .dedup import comparable, first_match, first_with_title_and_year, identities, record_identities, same_work
 from .formats import parse
 from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
 from .sources import source_values
@@ -150,12 +151,13 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     # Normalising titles and names is most of the planning's own work: once per record.
     keys = {id(record): record_identities(record) for record in cleaned}
     known = _existing_matches(cleaned, keys)
+    distinct = NotDuplicates.partners_of({source.pk for sources in known.values() for source in sources})
     in_file: dict[tuple, list[EntryPlan]] = {}
     for record in cleaned:
         entry = EntryPlan(
             0, record.line, record.key, record.title, Action.NEW, record=record, changes=list(record.changes)
         )
-        existing = first_match(record, keys[id(record)], known)
+        existing = _best_match(record, keys[id(record)], known, distinct)
         if existing is not None:
             entry.existing = existing
             _compare(entry, _current_values(existing), existing.ordered_authors)
@@ -247,6 +249,32 @@ def _existing_matches(records: list[SourceRecord], keys: dict[int, list[tuple]])
     return known
 
 
+def _best_match(record: SourceRecord, keys: list[tuple], known: dict, distinct: set[frozenset[int]]) -> Source | None:
+    """The stored source the record is the same work as: the first by the rule of `dedup`, unless curators
+    marked it and another match "not duplicates" -- then the one the record differs from in fewest fields
+    (the first on a tie), so a record of either work is not taken for the other."""
+    first = first_match(record, keys, known)
+    if first is None or not distinct:
+        return first
+    rivals = [
+        source
+        for key in keys
+        for source in known.get(key, [])
+        if frozenset((first.pk, source.pk)) in distinct and same_work(record, source, key[0])
+    ]
+    return min([first, *rivals], key=lambda source: _differences(record, source))
+
+
+def _differences(record: SourceRecord, source: Source) -> int:
+    incoming = source_values(record)
+    return sum(
+        incoming[name] not in ("", None)
+        and getattr(source, name) not in ("", None)
+        and comparable(getattr(source, name)) != comparable(incoming[name])
+        for name in COMPARED_FIELDS
+    )
+
+
 def _chunks(values: list) -> list[list]:
     return [values[start : start + LOOKUP_CHUNK] for start in range(0, len(values), LOOKUP_CHUNK)]
 
@@ -335,7 +363,10 @@ def commit_import(
         _lock_imports()
         plan = plan_import(parsed)
         authors = _authors_for(plan)
-        taken = set(Source.objects.values_list("key", flat=True))
+        # Merged records' keys redirect to their survivors: never given out again.
+        taken = set(Source.objects.values_list("key", flat=True)) | set(
+            MergedSource.objects.values_list("key", flat=True)
+        )
         new_entries = [entry for entry in plan.entries if entry.action == Action.NEW]
         unsaved = [_new_source(entry.record, authors, taken, user, provenance) for entry in new_entries]
         # The history rows say which import made each source (bulk inserts send no signals, so these
@@ -459,8 +490,14 @@ def report_lines(plan: ImportPlan) -> list[str]:
     return [*lines, plan.summary()]
 
 
-def source_with_same_title(title: str, year: int | None) -> Source | None:
+def source_with_same_title(title: str, year: int | None, other_than: Source | None = None) -> Source | None:
     """The source with this title (compared normalised) and year, if there is one: a second record of it
-    added by hand is refused (DOI and PMID are unique already, but many records have neither)."""
+    added by hand is refused (DOI and PMID are unique already, but many records have neither). For an
+    existing source (`other_than`), itself and the sources marked "not duplicates" of it do not count."""
     candidates = Source.objects.filter(year=year, title_key=identifiers.title_key(title))
+    if other_than is not None and other_than.pk is not None:
+        marks = NotDuplicates.objects.filter(Q(first=other_than) | Q(second=other_than))
+        candidates = candidates.exclude(pk=other_than.pk).exclude(
+            Q(pk__in=marks.values("first")) | Q(pk__in=marks.values("second"))
+        )
     return first_with_title_and_year(title, year, candidates)
