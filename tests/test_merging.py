@@ -143,6 +143,11 @@ def test_merging_keeps_every_evidence_link_and_the_claim_statuses(curator, curat
     assert moved.history_user == curator_user
     record = MergedSource.objects.get(key=TWIN_KEY)
     assert record.survivor == original and record.merged_by == curator_user and record.old_id == twin.pk
+    # The merged record's history stays readable, linked from the list of merges.
+    merges = curator.get(reverse("admin:evidence_mergedsource_changelist")).content.decode()
+    old_history = reverse("admin:evidence_source_history", args=[twin.pk])
+    assert old_history in merges
+    assert f"merged {TWIN_KEY} into {original.key}" in curator.get(old_history).content.decode()
 
 
 def test_chosen_fields_reports_compounds_and_decisions_move(curator_user, original, twin):

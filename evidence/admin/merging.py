@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from ..merging import (
     MergeRefused,
@@ -17,7 +18,8 @@ from ..merging import (
     merge_sources,
     preview,
 )
-from ..models import Source
+from ..models import MergedSource, NotDuplicates, Source
+from .readonly import ReadOnlyRecords
 
 LEFT, RIGHT = "left", "right"
 
@@ -50,7 +52,8 @@ class MergesSources:
         if not (self.has_change_permission(request) and self.has_delete_permission(request)):
             raise PermissionDenied
         data = request.POST if request.method == "POST" else request.GET
-        pair = self._pair(request, data.get("a"), data.get("b"))
+        # The page posts its columns in the order it drew them (a = left); only a fresh page orders them.
+        pair = self._pair(request, data.get("a"), data.get("b"), as_drawn=request.method == "POST")
         if pair is None:
             return HttpResponseRedirect(reverse("admin:evidence_source_changelist"))
         left, right = pair
@@ -68,8 +71,9 @@ class MergesSources:
             return self._merge(request, left, right)
         return self._page(request, left, right)
 
-    def _pair(self, request: HttpRequest, a, b) -> tuple[Source, Source] | None:
-        """The two sources (the default survivor first), or None with a message saying what is wrong."""
+    def _pair(self, request: HttpRequest, a, b, as_drawn: bool = False) -> tuple[Source, Source] | None:
+        """The two sources (the default survivor first, unless `as_drawn`), or None with a message saying
+        what is wrong."""
         try:
             ids = [int(a), int(b)]
         except (TypeError, ValueError):
@@ -84,7 +88,7 @@ class MergesSources:
         if len(found) != 2:
             self.message_user(request, "One of the two sources no longer exists (merged or deleted).", messages.ERROR)
             return None
-        return default_survivor(found[ids[0]], found[ids[1]])
+        return (found[ids[0]], found[ids[1]]) if as_drawn else default_survivor(found[ids[0]], found[ids[1]])
 
     def _page(self, request: HttpRequest, left: Source, right: Source, error: str = "", status: int = 200):
         shown = preview(left, right)
@@ -119,9 +123,40 @@ class MergesSources:
             summary = merge_sources(survivor, merged, choices, request.user)
         except MergeRefused as refused:
             # Drawn again from the records as they are now, so the page offers their current versions.
-            pair = self._pair(request, left.pk, right.pk)
+            pair = self._pair(request, left.pk, right.pk, as_drawn=True)
             if pair is None:
                 return HttpResponseRedirect(reverse("admin:evidence_source_changelist"))
             return self._page(request, *pair, str(refused), status=409)
         self.message_user(request, summary.message(), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:evidence_source_change", args=[survivor.pk]))
+
+
+@admin.register(MergedSource)
+class MergedSourceAdmin(ReadOnlyRecords, admin.ModelAdmin):
+    """Every merge, written by the merge page: which key went into which source, and the old history."""
+
+    list_display = ["key", "survivor", "merged_by", "merged_at", "counted_as_duplicate", "old_history"]
+    list_select_related = ["survivor", "merged_by"]
+    search_fields = ["key", "title", "survivor__key"]
+    date_hierarchy = "merged_at"
+
+    @admin.display(description="merged record's history")
+    def old_history(self, record: MergedSource) -> str:
+        return format_html(
+            '<a href="{}">history of {}</a>', reverse("admin:evidence_source_history", args=[record.old_id]), record.key
+        )
+
+
+@admin.register(NotDuplicates)
+class NotDuplicatesAdmin(admin.ModelAdmin):
+    """Pairs marked on the merge page; deleting one lets imports and the same-title check flag the pair again."""
+
+    list_display = ["first", "second", "marked_by", "marked_at"]
+    list_select_related = ["first", "second", "marked_by"]
+    search_fields = ["first__key", "second__key"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # marked from the merge page, where the two are seen side by side
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
