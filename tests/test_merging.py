@@ -21,14 +21,16 @@ from django.urls import reverse
 from evidence import prisma
 from evidence.bibliography.formats import parse
 from evidence.bibliography.importer import Action, ImportedFile, plan_import
-from evidence.merging import RELATIONS, MergeRefused, Side, merge_sources
+from evidence.merging import RELATIONS, MergeRefused, Side, merge_sources, preview
 from evidence.models import (
     AdverseEffectReport,
+    Author,
     Authorship,
     Claim,
     Evidence,
     MergedSource,
     NotDuplicates,
+    RiskOfBias,
     ScreeningDecision,
     Source,
 )
@@ -174,8 +176,31 @@ def test_chosen_fields_reports_compounds_and_decisions_move(curator_user, origin
     assert f"{TWIN_KEY} now redirects to {original.key}" in summary.message()
 
 
+def test_the_chosen_author_list_and_appraisal_are_kept(curator_user, original, twin):
+    RiskOfBias.objects.update_or_create(source=original, defaults={"funding": "Synthetic survivor funding."})
+    RiskOfBias.objects.create(source=twin, funding="Synthetic twin funding.")
+    twin_authors = list(twin.authorships.values_list("author", flat=True))
+    survivor, merged = Source.objects.get(pk=original.pk), Source.objects.get(pk=twin.pk)
+    shown = {choice.name for choice in preview(survivor, merged).choices}
+    assert {"authors", "risk_of_bias"} <= shown
+
+    merge_sources(survivor, merged, {"authors": Side.MERGED, "risk_of_bias": Side.MERGED}, curator_user)
+
+    original.refresh_from_db()
+    assert list(original.authorships.values_list("author", flat=True)) == twin_authors
+    assert original.author_names == str(Author.objects.get(pk=twin_authors[0]))
+    assert RiskOfBias.objects.get(source=original).funding == "Synthetic twin funding."
+    assert RiskOfBias.objects.filter(funding="Synthetic survivor funding.").count() == 0
+
+
 def test_the_old_key_redirects_page_exports_and_api(reader, curator_user, original, twin):
+    earlier = make_twin(original, key="SyntheticEarlierTwin", title="Synthetic earlier twin")
+    merge_sources(Source.objects.get(pk=twin.pk), earlier, {}, curator_user)
     merge_sources(Source.objects.get(pk=original.pk), Source.objects.get(pk=twin.pk), {}, curator_user)
+
+    # A key merged into a record that was merged in turn goes straight to the last survivor: no chains.
+    first_hop = reader.get(reverse("evidence:source", args=["SyntheticEarlierTwin"]))
+    assert first_hop.status_code == 301 and first_hop["Location"] == original.get_absolute_url()
 
     page = reader.get(reverse("evidence:source", args=[TWIN_KEY]))
     assert page.status_code == 301 and page["Location"] == original.get_absolute_url()
