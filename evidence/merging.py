@@ -148,11 +148,8 @@ def preview(survivor: Source, merged: Source) -> Preview:
         default = Side.MERGED if not authors[survivor.pk] else Side.SURVIVOR
         choices.append(FieldChoice(AUTHORS, "authors", authors[survivor.pk], authors[merged.pk], default))
     if survivor.pk in appraisals and merged.pk in appraisals:
-        choices.append(
-            FieldChoice(
-                RISK_OF_BIAS, "risk of bias", str(appraisals[survivor.pk]), str(appraisals[merged.pk]), Side.SURVIVOR
-            )
-        )
+        mine, theirs = (_appraisal(appraisals[source.pk]) for source in (survivor, merged))
+        choices.append(FieldChoice(RISK_OF_BIAS, "risk of bias", mine, theirs, Side.SURVIVOR))
     same = [(row.label, row.survivor_value) for row in rows if not row.differs and row.survivor_value]
     result = Preview(survivor, merged, choices, same, _moves(pair))
     result.folded, result.problems = _collisions(survivor, merged)
@@ -160,6 +157,11 @@ def preview(survivor: Source, merged: Source) -> Preview:
         NotDuplicates.objects.filter(**NotDuplicates.pair(*pair)).select_related("marked_by").first()
     )
     return result
+
+
+def _appraisal(appraisal: RiskOfBias) -> str:
+    judged = f"{appraisal.get_tool_display()}: {appraisal.get_judgment_display() or 'no overall judgment'}"
+    return "; ".join(filter(None, [judged, appraisal.reason, appraisal.funding, appraisal.conflicts]))
 
 
 def _choice(name: str, survivor: Source, merged: Source) -> FieldChoice:

@@ -298,8 +298,7 @@ class Source(Versioned):
     def clean(self) -> None:
         if not self.key:
             self.key = self.generate_key()
-        merged = MergedSource.objects.filter(key=self.key).first()
-        if merged is not None:
+        if MergedSource.objects.filter(key=self.key).exists():
             raise ValidationError(
                 {"key": f"{self.key} was merged into another source and redirects there: choose another key."}
             )
