@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .identifiers import KEY_MAX_LENGTH
+from .identifiers import KEY_MAX_LENGTH, TITLE_KEY_LENGTH, title_key
 
 
 class MergedSource(models.Model):
@@ -20,7 +20,14 @@ class MergedSource(models.Model):
     key = models.CharField("merged citation key", max_length=KEY_MAX_LENGTH, unique=True)
     old_id = models.PositiveIntegerField("merged record's id", help_text="Its history is kept under this id.")
     survivor = models.ForeignKey("evidence.Source", on_delete=models.CASCADE, related_name="merged_sources")
+    # The merged record's identities as the importer reads them (dedup.identities): a later import of its
+    # record is matched to the survivor instead of adding the duplicate again.
     title = models.CharField(max_length=1000, help_text="The merged record's title, as it was.")
+    title_key = models.CharField(max_length=TITLE_KEY_LENGTH, blank=True, db_index=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_author = models.CharField("first author's family name", max_length=300, blank=True)
+    doi = models.CharField("DOI", max_length=255, blank=True, db_index=True)
+    pmid = models.CharField("PMID", max_length=12, blank=True, db_index=True)
     summary = models.JSONField(default=dict, help_text="What the merge moved, dropped and chose.")
     # An imported record merged away before it counted as a study: PRISMA counts it as a duplicate removed.
     counted_as_duplicate = models.BooleanField(default=False)
@@ -35,6 +42,10 @@ class MergedSource(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:evidence_source_change", args=[self.survivor_id])
+
+    def save(self, *args, **kwargs) -> None:
+        self.title_key = title_key(self.title)
+        super().save(*args, **kwargs)
 
 
 class NotDuplicates(models.Model):

@@ -274,6 +274,8 @@ def merge_sources(survivor: Source, merged: Source, choices: dict[str, Side], us
         if problems:
             raise MergeRefused("Nothing was merged. " + " ".join(problems))
         reason = f"merged {merged.key} into {survivor.key}"[:100]
+        first = merged.authorships.select_related("author").first()  # read before the authorships go
+        first_author = first.author.family if first else ""
         moved = {
             "evidence link": _move_links(survivor, merged, user, reason),
             "adverse-effect report": _move_reports(survivor, merged, user, reason),
@@ -293,6 +295,10 @@ def merge_sources(survivor: Source, merged: Source, choices: dict[str, Side], us
             old_id=merged.pk,
             survivor=survivor,
             title=merged.title,
+            year=merged.year,
+            first_author=first_author,
+            doi=merged.doi,
+            pmid=merged.pmid,
             summary={"moved": moved, "folded": folded, "taken": taken},
             counted_as_duplicate=_identified_by_import(merged),
             merged_by=user,

@@ -344,3 +344,18 @@ def test_prisma_counts_a_merged_imported_record_as_a_duplicate_removed(curator_u
     assert after.duplicates == before.duplicates + 1
     assert after.awaiting_screening == before.awaiting_screening - 1
     assert after.identified == before.identified
+
+
+def test_an_import_of_a_merged_record_finds_its_survivor(curator_user, original):
+    """An epub-year record merged into the print-year one: importing the epub record again is the survivor's
+    duplicate, not a new record (its title identity, year included, matches no source any more)."""
+    epub = make_twin(original, key="SyntheticEpubRecord", title="Synthetic record first seen online", year=2098)
+    family = original.authorships.first().author.family
+    bibtex = f"@article{{x, title={{Synthetic record first seen online}}, year={{2098}}, author={{{family}, A.}}}}"
+    (entry,) = plan_import(parse(bibtex.encode(), "bibtex")).entries
+    assert entry.existing == epub
+
+    merge_sources(Source.objects.get(pk=original.pk), epub, {}, curator_user)
+
+    (entry,) = plan_import(parse(bibtex.encode(), "bibtex")).entries
+    assert entry.action != Action.NEW and entry.existing == original

@@ -152,12 +152,13 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     keys = {id(record): record_identities(record) for record in cleaned}
     known = _existing_matches(cleaned, keys)
     distinct = NotDuplicates.partners_of({source.pk for sources in known.values() for source in sources})
+    merged = _merged_matches(cleaned, keys)
     in_file: dict[tuple, list[EntryPlan]] = {}
     for record in cleaned:
         entry = EntryPlan(
             0, record.line, record.key, record.title, Action.NEW, record=record, changes=list(record.changes)
         )
-        existing = _best_match(record, keys[id(record)], known, distinct)
+        existing = _best_match(record, keys[id(record)], known, distinct) or _merged_into(keys[id(record)], merged)
         if existing is not None:
             entry.existing = existing
             _compare(entry, _current_values(existing), existing.ordered_authors)
@@ -273,6 +274,36 @@ def _differences(record: SourceRecord, source: Source) -> int:
         and comparable(getattr(source, name)) != comparable(incoming[name])
         for name in COMPARED_FIELDS
     )
+
+
+def _merged_matches(records: list[SourceRecord], keys: dict[int, list[tuple]]) -> dict[tuple, Source]:
+    """The survivors of merged records that share an identity with any record, by that identity: a curator
+    merged the record away, so a later import of it is the survivor's duplicate, not a new record (whatever
+    the survivor's own DOI or title). Looked up through indexes, as the sources are."""
+    lookups = {
+        "doi": {r.doi.lower() for r in records if r.doi},
+        "pmid": {r.pmid for r in records if r.pmid},
+        "title_key": {key[1][:TITLE_KEY_LENGTH] for one in keys.values() for key in one if key[0] == "title"},
+    }
+    condition = Q()
+    for column, values in lookups.items():
+        for chunk in _chunks(sorted(values)):
+            condition |= Q(**{f"{column}__in": chunk})
+    if not condition:
+        return {}
+    wanted = {key for identities_of_one in keys.values() for key in identities_of_one}
+    found: dict[tuple, Source] = {}
+    for merged in (
+        MergedSource.objects.filter(condition).prefetch_related("survivor__authorships__author").order_by("pk")
+    ):
+        for key in identities(merged.doi, merged.pmid, merged.title, merged.year, merged.first_author):
+            if key in wanted:
+                found.setdefault(key, merged.survivor)
+    return found
+
+
+def _merged_into(keys: list[tuple], merged: dict[tuple, Source]) -> Source | None:
+    return next((merged[key] for key in keys if key in merged), None)
 
 
 def _chunks(values: list) -> list[list]:
