@@ -21,6 +21,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,7 +35,15 @@ from ..models import Author, Authorship, ImportLog, MergedSource, NotDuplicates,
 from ..query.linked import refresh_linked_terms
 from ..vocabularies import CurationStatus, ScreeningStatus
 from ..wording import count
-from .dedup import comparable, first_match, first_with_title_and_year, identities, record_identities, same_work
+from .dedup import (
+    ISSUE_FIELDS,
+    comparable,
+    first_match,
+    first_with_title_and_year,
+    identities,
+    record_identities,
+    same_work,
+)
 from .formats import parse
 from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
 from .sources import source_values
@@ -158,7 +167,9 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
         entry = EntryPlan(
             0, record.line, record.key, record.title, Action.NEW, record=record, changes=list(record.changes)
         )
-        existing = _best_match(record, keys[id(record)], known, distinct) or _merged_into(keys[id(record)], merged)
+        existing = _best_match(record, keys[id(record)], known, distinct) or _merged_into(
+            record, keys[id(record)], merged
+        )
         if existing is not None:
             entry.existing = existing
             _compare(entry, _current_values(existing), existing.ordered_authors)
@@ -223,20 +234,24 @@ def _tidy_urls(record: SourceRecord) -> None:
 LOOKUP_CHUNK = 500
 
 
+def _identity_lookups(records: list[SourceRecord], keys: dict[int, list[tuple]]) -> dict[str, set[str]]:
+    """The indexed columns (of sources and of merged records) to look the records' identities up in."""
+    return {
+        "doi": {r.doi.lower() for r in records if r.doi},
+        "pmid": {r.pmid for r in records if r.pmid},
+        # The stored key is the normalised title cut short (identifiers.title_key).
+        "title_key": {key[1][:TITLE_KEY_LENGTH] for one in keys.values() for key in one if key[0] == "title"},
+    }
+
+
 def _existing_matches(records: list[SourceRecord], keys: dict[int, list[tuple]]) -> dict[tuple, list[Source]]:
     """The database's sources that share an identity with any record, by identity.
 
     DOIs, PMIDs and title keys are looked up through their indexes, LOOKUP_CHUNK at a time, so the work
     grows with the file, not with the database (loading every source of the file's years took 19 s at
     100,000 sources); only the sources found are loaded, with their authors."""
-    lookups = {
-        "doi": {r.doi.lower() for r in records if r.doi},
-        "pmid": {r.pmid for r in records if r.pmid},
-        # The stored key is the normalised title cut short (identifiers.title_key).
-        "title_key": {key[1][:TITLE_KEY_LENGTH] for one in keys.values() for key in one if key[0] == "title"},
-    }
     found = set()
-    for column, values in lookups.items():
+    for column, values in _identity_lookups(records, keys).items():
         for chunk in _chunks(sorted(values)):
             found.update(Source.objects.filter(**{f"{column}__in": chunk}).values_list("pk", flat=True))
     wanted = {key for identities_of_one in keys.values() for key in identities_of_one}
@@ -276,34 +291,39 @@ def _differences(record: SourceRecord, source: Source) -> int:
     )
 
 
-def _merged_matches(records: list[SourceRecord], keys: dict[int, list[tuple]]) -> dict[tuple, Source]:
-    """The survivors of merged records that share an identity with any record, by that identity: a curator
-    merged the record away, so a later import of it is the survivor's duplicate, not a new record (whatever
-    the survivor's own DOI or title). Looked up through indexes, as the sources are."""
-    lookups = {
-        "doi": {r.doi.lower() for r in records if r.doi},
-        "pmid": {r.pmid for r in records if r.pmid},
-        "title_key": {key[1][:TITLE_KEY_LENGTH] for one in keys.values() for key in one if key[0] == "title"},
-    }
-    condition = Q()
-    for column, values in lookups.items():
+def _merged_matches(records: list[SourceRecord], keys: dict[int, list[tuple]]) -> dict[tuple, list[MergedSource]]:
+    """The merged records that share an identity with any record, by that identity (with their survivors),
+    looked up through their indexes as the sources are."""
+    found = set()
+    for column, values in _identity_lookups(records, keys).items():
         for chunk in _chunks(sorted(values)):
-            condition |= Q(**{f"{column}__in": chunk})
-    if not condition:
-        return {}
+            found.update(MergedSource.objects.filter(**{f"{column}__in": chunk}).values_list("pk", flat=True))
     wanted = {key for identities_of_one in keys.values() for key in identities_of_one}
-    found: dict[tuple, Source] = {}
-    for merged in (
-        MergedSource.objects.filter(condition).prefetch_related("survivor__authorships__author").order_by("pk")
-    ):
-        for key in identities(merged.doi, merged.pmid, merged.title, merged.year, merged.first_author):
-            if key in wanted:
-                found.setdefault(key, merged.survivor)
-    return found
+    matches: dict[tuple, list[MergedSource]] = {}
+    for chunk in _chunks(sorted(found)):
+        merges = MergedSource.objects.filter(pk__in=chunk).prefetch_related("survivor__authorships__author")
+        for merged in merges.order_by("pk"):
+            for key in identities(merged.doi, merged.pmid, merged.title, merged.year, merged.first_author):
+                if key in wanted:
+                    matches.setdefault(key, []).append(merged)
+    return matches
 
 
-def _merged_into(keys: list[tuple], merged: dict[tuple, Source]) -> Source | None:
-    return next((merged[key] for key in keys if key in merged), None)
+def _merged_into(record: SourceRecord, keys: list[tuple], merged: dict[tuple, list[MergedSource]]) -> Source | None:
+    """The survivor of a merged record the record is the same work as: a curator merged that record away, so
+    importing it again is the survivor's duplicate, not a new record. The merged record's DOI and PMID (or,
+    where it had none, the survivor's) must not differ from the record's."""
+    for key in keys:
+        for merge in merged.get(key, []):
+            survivor = merge.survivor
+            remembered = SimpleNamespace(
+                doi=merge.doi or survivor.doi,
+                pmid=merge.pmid or survivor.pmid,
+                **{name: getattr(survivor, name) for name in ISSUE_FIELDS},
+            )
+            if same_work(record, remembered, key[0]):
+                return survivor
+    return None
 
 
 def _chunks(values: list) -> list[list]:
