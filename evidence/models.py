@@ -298,6 +298,10 @@ class Source(Versioned):
     def clean(self) -> None:
         if not self.key:
             self.key = self.generate_key()
+        if MergedSource.objects.filter(key=self.key).exists():
+            raise ValidationError(
+                {"key": f"{self.key} was merged into another source and redirects there: choose another key."}
+            )
 
     def save(self, *args, **kwargs) -> None:
         self.normalise_identifiers()
@@ -322,8 +326,10 @@ class Source(Versioned):
             first.author.family if first else None,
             self.title,
             self.year,
-            lambda stem: set(
-                Source.objects.filter(key__startswith=stem).exclude(pk=self.pk).values_list("key", flat=True)
+            # A merged record's key still answers (a redirect to its survivor): never given out again.
+            lambda stem: (
+                set(Source.objects.filter(key__startswith=stem).exclude(pk=self.pk).values_list("key", flat=True))
+                | set(MergedSource.objects.filter(key__startswith=stem).values_list("key", flat=True))
             ),
         )
 
@@ -893,5 +899,7 @@ class BibliographyUpload(models.Model):
         return reverse("api:import-detail", args=[self.pk])
 
 
-# The screening stage's records (decisions, exclusion reasons, identifications) live in their own module.
+# The screening stage's records (decisions, exclusion reasons, identifications) and what merging duplicates
+# leaves behind (old keys that redirect, pairs marked "not duplicates") live in modules of their own.
+from .merge_models import MergedSource, NotDuplicates  # noqa: E402, F401
 from .screening_models import ExclusionReason, Identification, ScreeningDecision  # noqa: E402, F401

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 from django.utils.html import escape
 
-from .models import ExclusionReason, Identification, Source
+from .models import ExclusionReason, Identification, MergedSource, Source
 from .screening import CONFLICT, PENDING, Vote, active_decisions, stage_outcome
 from .vocabularies import Decision, ScreeningStage, ScreeningStatus
 
@@ -46,12 +46,15 @@ class FlowCounts:
 
 
 def flow_counts(dual: bool) -> FlowCounts:
-    """Four queries, whatever the number of records."""
+    """Five queries, whatever the number of records."""
     counts = FlowCounts()
     identified = Identification.objects.values("database").annotate(n=Sum("records")).order_by("database")
     counts.databases = [(row["database"], row["n"]) for row in identified]
     removed = Identification.objects.aggregate(duplicates=Sum("duplicates"), unreadable=Sum("unreadable"))
     counts.duplicates, counts.unreadable = removed["duplicates"] or 0, removed["unreadable"] or 0
+    # Imported records a curator later merged into another are duplicates removed too (their decisions are
+    # withdrawn by the merge, so they are not counted as screened as well).
+    counts.duplicates += MergedSource.objects.filter(counted_as_duplicate=True).count()
 
     votes: dict[int, dict[str, list[tuple[Vote, int | None]]]] = defaultdict(lambda: defaultdict(list))
     rows = active_decisions().order_by("decided_at", "pk")

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import cached_property
@@ -21,6 +21,7 @@ from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLED_FORMATS
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source
+from .merging import resolve_merged_key
 from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .query import fallback, matching, same, spelling
 from .support import Status, summarise
@@ -33,6 +34,16 @@ def read_only(view):
     """GET and HEAD only, anything else a 405 naming them in Allow. The CSRF check is left out because it
     would answer a PUT or DELETE 403 before the method is looked at; a page that writes nothing needs none."""
     return csrf_exempt(require_safe(view))
+
+
+def merged_key_redirect(request: HttpRequest, key: str, name: str, *args) -> HttpResponsePermanentRedirect:
+    """A merged record's citation key answers for good with its survivor's page (query string kept); any
+    other unknown key is a 404."""
+    survivor = resolve_merged_key(key)
+    if survivor is None:
+        raise Http404("No source has this key.")
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(reverse(name, args=[survivor.key, *args]) + (f"?{query}" if query else ""))
 
 
 LATEST_SOURCES = 8
@@ -140,7 +151,9 @@ def article_findings_download(request: HttpRequest, slug: str, fmt: str) -> Http
 @read_only
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     sources = Source.objects.public().with_authors().prefetch_related("compounds").select_related("risk_of_bias")
-    source = get_object_or_404(sources, key=key)
+    source = sources.filter(key=key).first()
+    if source is None:
+        return merged_key_redirect(request, key, "evidence:source")
     # Each linked claim comes with all its evidence, so its status can be shown beside this source's stance.
     evidence = source.evidence.with_claims_to_assess()
     record = record_from_source(source)
@@ -327,7 +340,9 @@ def source_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @read_only
 def source_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
-    source = get_object_or_404(Source.objects.public(), key=key)
+    source = Source.objects.public().filter(key=key).first()
+    if source is None:
+        return merged_key_redirect(request, key, "evidence:source-export", fmt)
     return bibliography_download(request, Source.objects.filter(pk=source.pk), fmt, source.key)
 
 

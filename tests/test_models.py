@@ -12,6 +12,8 @@ from evidence.models import (
     Evidence,
     GradeOverride,
     GradeUpgrade,
+    MergedSource,
+    NotDuplicates,
     RiskOfBias,
     Source,
     StatementPart,
@@ -150,6 +152,11 @@ def test_every_model_has_a_string_and_a_url():
         GradeOverride: GradeOverride(claim=claim, domain="imprecision", judgment="serious", reason="Synthetic."),
         GradeUpgrade: GradeUpgrade(claim=claim, kind="dose-response", reason="Synthetic."),
         StatementPart: StatementPart(claim=claim, position=1, kind="premise", text="Synthetic premise."),
+        # What merging duplicates leaves behind (tests/test_merging.py covers it).
+        MergedSource: MergedSource(
+            key="SyntheticMerged", old_id=1, survivor=Source.objects.first(), title="Synthetic."
+        ),
+        NotDuplicates: NotDuplicates(first=Source.objects.first(), second=Source.objects.last()),
     }
 
     from evidence.models import ThesaurusEntry

@@ -48,7 +48,8 @@ class SourceForm(VersionedForm):
 
     def clean(self):
         """A new source with the title and year of an existing one is refused: it is a double submit or
-        a duplicate (DOI and PMID are unique already, but many records have neither)."""
+        a duplicate (DOI and PMID are unique already, but many records have neither). So is an edit that
+        gives a source another's title and year, unless curators marked the two "not duplicates"."""
         cleaned = super().clean()
         title, year = cleaned.get("title"), cleaned.get("year")
         if self.instance.pk is None and title:
@@ -56,6 +57,13 @@ class SourceForm(VersionedForm):
             if same:
                 raise ValidationError(
                     f"{same.key} already has this title and year: edit it instead of adding a second record."
+                )
+        elif title and {"title", "year"} & set(self.changed_data):
+            same = source_with_same_title(title, year, other_than=self.instance)
+            if same:
+                raise ValidationError(
+                    f"{same.key} already has this title and year. If the two are one work, merge them (action "
+                    "“Merge two selected sources”); if they are different works, mark them “not duplicates” there."
                 )
         return cleaned
 

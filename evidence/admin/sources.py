@@ -14,6 +14,7 @@ from .forms import SourceForm
 from .grading import RiskOfBiasInline
 from .imports import ImportsBibliographies
 from .inlines import AdverseEffectReportInline, AuthorshipInline, EvidenceOfSourceInline, RecordsWhoAddsEvidence
+from .merging import MergesSources, merge_two
 
 
 @admin.register(Compound)
@@ -34,7 +35,7 @@ class AuthorAdmin(counting("authorships", "sources"), admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ImportsBibliographies, RecordsWhoAddsEvidence, SimpleHistoryAdmin):
+class SourceAdmin(MergesSources, ImportsBibliographies, RecordsWhoAddsEvidence, SimpleHistoryAdmin):
     ordering = ["key"]  # annotated querysets lose the model's default order
     list_display = [
         "key",
@@ -63,7 +64,7 @@ class SourceAdmin(ImportsBibliographies, RecordsWhoAddsEvidence, SimpleHistoryAd
     readonly_fields = ["screening_status", "created_at", "created_by", "updated_at", "updated_by"]
     form = SourceForm
     inlines = [AuthorshipInline, RiskOfBiasInline, AdverseEffectReportInline, EvidenceOfSourceInline]
-    actions = [mark_reviewed, *EXPORT_ACTIONS]
+    actions = [mark_reviewed, merge_two, *EXPORT_ACTIONS]
     show_full_result_count = False
     list_per_page = 50
     fieldsets = [

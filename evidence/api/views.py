@@ -7,6 +7,7 @@ import hashlib
 import django_filters
 from django.conf import settings
 from django.db import transaction
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse as url_reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from .. import checking, filters, overviews, reports
 from ..bibliography.downloads import bibliography_response
 from ..bibliography.formats import EXPORT_FORMATS, UnknownFormat
 from ..bibliography.importer import Action, ImportedFile, ImportRefused, commit_import, plan_import, read_import
+from ..merging import resolve_merged_key
 from ..models import (
     AdverseEffectReport,
     Article,
@@ -142,9 +144,18 @@ class SourceViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def retrieve(self, request, key=None):
-        if bibliography_asked(request):
-            return bibliography_of(request, Source.objects.public().filter(pk=self.get_object().pk))
-        return super().retrieve(request, key=key)
+        try:
+            if bibliography_asked(request):
+                return bibliography_of(request, Source.objects.public().filter(pk=self.get_object().pk))
+            return super().retrieve(request, key=key)
+        except Http404:
+            # A merged record's key answers for good with its survivor (evidence/merging.py).
+            survivor = resolve_merged_key(key)
+            if survivor is None:
+                raise
+            query = request.META.get("QUERY_STRING", "")
+            url = url_reverse("api:source-detail", args=[survivor.key]) + (f"?{query}" if query else "")
+            return HttpResponsePermanentRedirect(url)
 
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user, updated_by=self.request.user)

@@ -21,19 +21,29 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from simple_history.utils import bulk_create_with_history
 
 from .. import identifiers
 from ..identifiers import TITLE_KEY_LENGTH, normalised
-from ..models import Author, Authorship, ImportLog, Source
+from ..models import Author, Authorship, ImportLog, MergedSource, NotDuplicates, Source
 from ..query.linked import refresh_linked_terms
 from ..vocabularies import CurationStatus, ScreeningStatus
 from ..wording import count
-from .dedup import comparable, first_match, first_with_title_and_year, identities, record_identities
+from .dedup import (
+    ISSUE_FIELDS,
+    comparable,
+    first_match,
+    first_with_title_and_year,
+    identities,
+    record_identities,
+    same_work,
+)
 from .formats import parse
 from .records import ParsedFile, PersonName, ReadProblem, SourceRecord
 from .sources import source_values
@@ -150,12 +160,16 @@ def plan_import(parsed: ParsedFile) -> ImportPlan:
     # Normalising titles and names is most of the planning's own work: once per record.
     keys = {id(record): record_identities(record) for record in cleaned}
     known = _existing_matches(cleaned, keys)
+    distinct = NotDuplicates.partners_of({source.pk for sources in known.values() for source in sources})
+    merged = _merged_matches(cleaned, keys)
     in_file: dict[tuple, list[EntryPlan]] = {}
     for record in cleaned:
         entry = EntryPlan(
             0, record.line, record.key, record.title, Action.NEW, record=record, changes=list(record.changes)
         )
-        existing = first_match(record, keys[id(record)], known)
+        existing = _best_match(record, keys[id(record)], known, distinct) or _merged_into(
+            record, keys[id(record)], merged
+        )
         if existing is not None:
             entry.existing = existing
             _compare(entry, _current_values(existing), existing.ordered_authors)
@@ -220,20 +234,24 @@ def _tidy_urls(record: SourceRecord) -> None:
 LOOKUP_CHUNK = 500
 
 
+def _identity_lookups(records: list[SourceRecord], keys: dict[int, list[tuple]]) -> dict[str, set[str]]:
+    """The indexed columns (of sources and of merged records) to look the records' identities up in."""
+    return {
+        "doi": {r.doi.lower() for r in records if r.doi},
+        "pmid": {r.pmid for r in records if r.pmid},
+        # The stored key is the normalised title cut short (identifiers.title_key).
+        "title_key": {key[1][:TITLE_KEY_LENGTH] for one in keys.values() for key in one if key[0] == "title"},
+    }
+
+
 def _existing_matches(records: list[SourceRecord], keys: dict[int, list[tuple]]) -> dict[tuple, list[Source]]:
     """The database's sources that share an identity with any record, by identity.
 
     DOIs, PMIDs and title keys are looked up through their indexes, LOOKUP_CHUNK at a time, so the work
     grows with the file, not with the database (loading every source of the file's years took 19 s at
     100,000 sources); only the sources found are loaded, with their authors."""
-    lookups = {
-        "doi": {r.doi.lower() for r in records if r.doi},
-        "pmid": {r.pmid for r in records if r.pmid},
-        # The stored key is the normalised title cut short (identifiers.title_key).
-        "title_key": {key[1][:TITLE_KEY_LENGTH] for one in keys.values() for key in one if key[0] == "title"},
-    }
     found = set()
-    for column, values in lookups.items():
+    for column, values in _identity_lookups(records, keys).items():
         for chunk in _chunks(sorted(values)):
             found.update(Source.objects.filter(**{f"{column}__in": chunk}).values_list("pk", flat=True))
     wanted = {key for identities_of_one in keys.values() for key in identities_of_one}
@@ -245,6 +263,67 @@ def _existing_matches(records: list[SourceRecord], keys: dict[int, list[tuple]])
                 if key in wanted:
                     known.setdefault(key, []).append(source)
     return known
+
+
+def _best_match(record: SourceRecord, keys: list[tuple], known: dict, distinct: set[frozenset[int]]) -> Source | None:
+    """The stored source the record is the same work as: the first by the rule of `dedup`, unless curators
+    marked it and another match "not duplicates" -- then the one the record differs from in fewest fields
+    (the first on a tie), so a record of either work is not taken for the other."""
+    first = first_match(record, keys, known)
+    if first is None or not distinct:
+        return first
+    rivals = [
+        source
+        for key in keys
+        for source in known.get(key, [])
+        if frozenset((first.pk, source.pk)) in distinct and same_work(record, source, key[0])
+    ]
+    return min([first, *rivals], key=lambda source: _differences(record, source))
+
+
+def _differences(record: SourceRecord, source: Source) -> int:
+    incoming = source_values(record)
+    return sum(
+        incoming[name] not in ("", None)
+        and getattr(source, name) not in ("", None)
+        and comparable(getattr(source, name)) != comparable(incoming[name])
+        for name in COMPARED_FIELDS
+    )
+
+
+def _merged_matches(records: list[SourceRecord], keys: dict[int, list[tuple]]) -> dict[tuple, list[MergedSource]]:
+    """The merged records that share an identity with any record, by that identity (with their survivors),
+    looked up through their indexes as the sources are."""
+    found = set()
+    for column, values in _identity_lookups(records, keys).items():
+        for chunk in _chunks(sorted(values)):
+            found.update(MergedSource.objects.filter(**{f"{column}__in": chunk}).values_list("pk", flat=True))
+    wanted = {key for identities_of_one in keys.values() for key in identities_of_one}
+    matches: dict[tuple, list[MergedSource]] = {}
+    for chunk in _chunks(sorted(found)):
+        merges = MergedSource.objects.filter(pk__in=chunk).prefetch_related("survivor__authorships__author")
+        for merged in merges.order_by("pk"):
+            for key in identities(merged.doi, merged.pmid, merged.title, merged.year, merged.first_author):
+                if key in wanted:
+                    matches.setdefault(key, []).append(merged)
+    return matches
+
+
+def _merged_into(record: SourceRecord, keys: list[tuple], merged: dict[tuple, list[MergedSource]]) -> Source | None:
+    """The survivor of a merged record the record is the same work as: a curator merged that record away, so
+    importing it again is the survivor's duplicate, not a new record. The merged record's DOI and PMID (or,
+    where it had none, the survivor's) must not differ from the record's."""
+    for key in keys:
+        for merge in merged.get(key, []):
+            survivor = merge.survivor
+            remembered = SimpleNamespace(
+                doi=merge.doi or survivor.doi,
+                pmid=merge.pmid or survivor.pmid,
+                **{name: getattr(survivor, name) for name in ISSUE_FIELDS},
+            )
+            if same_work(record, remembered, key[0]):
+                return survivor
+    return None
 
 
 def _chunks(values: list) -> list[list]:
@@ -335,7 +414,10 @@ def commit_import(
         _lock_imports()
         plan = plan_import(parsed)
         authors = _authors_for(plan)
-        taken = set(Source.objects.values_list("key", flat=True))
+        # Merged records' keys redirect to their survivors: never given out again.
+        taken = set(Source.objects.values_list("key", flat=True)) | set(
+            MergedSource.objects.values_list("key", flat=True)
+        )
         new_entries = [entry for entry in plan.entries if entry.action == Action.NEW]
         unsaved = [_new_source(entry.record, authors, taken, user, provenance) for entry in new_entries]
         # The history rows say which import made each source (bulk inserts send no signals, so these
@@ -459,8 +541,14 @@ def report_lines(plan: ImportPlan) -> list[str]:
     return [*lines, plan.summary()]
 
 
-def source_with_same_title(title: str, year: int | None) -> Source | None:
+def source_with_same_title(title: str, year: int | None, other_than: Source | None = None) -> Source | None:
     """The source with this title (compared normalised) and year, if there is one: a second record of it
-    added by hand is refused (DOI and PMID are unique already, but many records have neither)."""
+    added by hand is refused (DOI and PMID are unique already, but many records have neither). For an
+    existing source (`other_than`), itself and the sources marked "not duplicates" of it do not count."""
     candidates = Source.objects.filter(year=year, title_key=identifiers.title_key(title))
+    if other_than is not None and other_than.pk is not None:
+        marks = NotDuplicates.objects.filter(Q(first=other_than) | Q(second=other_than))
+        candidates = candidates.exclude(pk=other_than.pk).exclude(
+            Q(pk__in=marks.values("first")) | Q(pk__in=marks.values("second"))
+        )
     return first_with_title_and_year(title, year, candidates)
