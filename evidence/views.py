@@ -75,24 +75,40 @@ def counts_drafts(request: HttpRequest) -> bool:
     return request.GET.get("drafts") == "include"
 
 
-# Evidence rows per statement on the review page, strongest stance first; the statement's own page lists
-# them all. An article of 1,000 statements with 25 links each would otherwise be a 9 MB page.
+# Evidence rows per statement when the review page unfolds it, strongest stance first; the statement's own
+# page lists them all. An article of 1,000 statements with 25 links each would otherwise be a 9 MB page.
 REVIEW_LINKS_SHOWN = 5
 
 
 @read_only
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    (report,) = reports.article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
+    # Statuses from every link, but no link objects: each statement's evidence is its own page (or fragment).
+    (report,) = reports.article_reports([article], counts_drafts(request))
     context = {
         "report": report,
         "article": report.article,
         "segments": reports.text_segments(report.article.text, report.statements),
         "formats": REPORT_FORMATS,
         "statuses": {status.value: status for status in Status},
-        "links_shown": REVIEW_LINKS_SHOWN,
+        "drafts": "?drafts=include" if counts_drafts(request) else "",
     }
     return render(request, "evidence/article_review.html", context)
+
+
+@read_only
+def statement_evidence(request: HttpRequest, pk: int, fragment: bool = False) -> HttpResponse:
+    """One statement's reasons, GRADE domains and strongest links, as the review page unfolds them: a page of
+    its own (the review page's link without JavaScript) or, as `fragment`, only the part its script puts in
+    place. Ten queries at most, whatever the article's length."""
+    claim = get_object_or_404(Claim.objects.select_related("article").with_numbers(), pk=pk)
+    links = Evidence.objects.filter(claim=claim)
+    (statement,) = reports.statements_read_as_values([claim], links, counts_drafts(request), REVIEW_LINKS_SHOWN)
+    if statement.status is Status.UNSUPPORTED:
+        statement = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements[0]
+    context = {"statement": statement, "article": claim.article, "drafts": request.GET.get("drafts") == "include"}
+    template = "evidence/_statement_evidence.html" if fragment else "evidence/statement_evidence.html"
+    return render(request, template, context)
 
 
 @read_only
