@@ -85,6 +85,7 @@ def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     # Statuses from every link, but no link objects: each statement's evidence is its own page (or fragment).
     (report,) = reports.article_reports([article], counts_drafts(request))
+    report = matching.with_candidates(report)  # the unsupported statements' candidates, counted on their lines
     context = {
         "report": report,
         "article": report.article,
