@@ -74,7 +74,12 @@ def test_pages_stay_bounded_with_the_corpus_loaded(reader):
     assert len(re.findall(r'<a href="/claims/\d+/">', claims)) == 50 and "Page 1 of 5" in claims
     the_map = reader.get(reverse("evidence:evidence-map")).content.decode()
     assert the_map.count('class="evidence-map__statement"') == 60
-    assert "Showing the first 60 of 222 statements" in the_map
+    assert "Statements 1–60 of 222 across, sources 1–50 of " in the_map
+    assert the_map.count('<th scope="row">') == 50
+    # The last page of statements, reached by the links, has the rest; the sources' page starts again.
+    last = reader.get(reverse("evidence:evidence-map") + "?page=4&sources=2").content.decode()
+    assert last.count('class="evidence-map__statement"') == 42 and "Statements 181–222 of 222" in last
+    assert 'rel="prev" href="?page=3"' in last and 'rel="prev" href="?page=4&amp;sources=1"' in last
 
 
 def test_the_benchmark_prints_every_figure(corpus):
