@@ -101,7 +101,9 @@ def test_the_benchmark_can_measure_the_pages_alone(corpus):
     out = io.StringIO()
     call_command("benchmark", "--only", "pages", "--repeat", "1", "--json", stdout=out)
     rows = json.loads(out.getvalue())["rows"]
-    assert len(rows) == 12 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
+    assert len(rows) == 14 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
+    # Each page's size, as sent: the review page's target is in bytes as well as milliseconds.
+    assert all(row["bytes"] > 0 for row in rows)
     floored = [row for row in rows if row["floor"] and not row["name"].startswith("  API")]
     assert [row["name"][:12] for row in floored] == ["sources list", "review page "]
     # Each API endpoint follows its page, measured against the page's own time.
