@@ -108,7 +108,7 @@ def statement_evidence(request: HttpRequest, pk: int, fragment: bool = False) ->
     (statement,) = reports.statements_read_as_values([claim], links, counts_drafts(request), REVIEW_LINKS_SHOWN)
     if statement.status is Status.UNSUPPORTED:
         statement = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements[0]
-    context = {"statement": statement, "article": claim.article, "drafts": request.GET.get("drafts") == "include"}
+    context = {"statement": statement, "article": claim.article, "drafts": counts_drafts(request)}
     template = "evidence/_statement_evidence.html" if fragment else "evidence/statement_evidence.html"
     return render(request, template, context)
 

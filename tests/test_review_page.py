@@ -184,6 +184,11 @@ def test_a_new_article_is_all_unsupported_until_linked(reader):
     assert plant["reasons"][-1] == "1 draft evidence link not counted until reviewed."
     with_drafts = json.loads(reader.get(report_url("json", article.slug) + "?drafts=include").content)
     assert with_drafts["summary"]["supported"] == 1
+    # The review page counting drafts opens each statement's evidence counting them too.
+    evidence_url = reverse("evidence:claim-evidence", args=[claim.pk]) + "?drafts=include"
+    assert f'href="{evidence_url}"' in reader.get(review_url(article.slug) + "?drafts=include").content.decode()
+    assert "Direct support" in reader.get(evidence_url).content.decode()
+    assert "Direct support" not in reader.get(reverse("evidence:claim-evidence", args=[claim.pk])).content.decode()
     link.curation_status = "reviewed"
     link.save()
     report = json.loads(reader.get(report_url("json", article.slug)).content)
