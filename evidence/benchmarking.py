@@ -28,7 +28,7 @@ from .bibliography.sources import records_of, source_values
 from .models import Article, Claim, Source
 
 LIST_QUERY = "?q=kratom&design=animal-study&population=animals"
-HEADER = f"{'measure':<52}{'median':>10}{'p95':>10}{'floor':>10}{'ratio':>8}{'queries':>9}{'peak MB':>9}"
+HEADER = f"{'measure':<52}{'median':>10}{'p95':>10}{'floor':>10}{'ratio':>8}{'queries':>9}{'peak MB':>9}{'kB':>8}"
 
 
 class CorpusMismatch(Exception):
@@ -103,6 +103,7 @@ def format_row(row: dict) -> str:
     return (
         f"{row['name']:<52}{row['median']:>10.1f}{row.get('p95', 0):>10.1f}{row.get('floor') or 0:>10.1f}"
         f"{row['ratio'] or 0:>8.2f}{row.get('queries', 0):>9}{row.get('peak_mb', 0):>9.1f}"
+        f"{row.get('bytes', 0) / 1000:>8.0f}"
     )
 
 
@@ -147,8 +148,12 @@ class Benchmark:
             "source detail": source.get_absolute_url(),
             "claim detail": claim.get_absolute_url(),
             f"review page ({article.statements:,} statements)": article.get_absolute_url(),
+            "a statement's evidence, as the review page unfolds it": reverse(
+                "evidence:claim-evidence-fragment", args=[claim.pk]
+            ),
             "adverse-effects overview": reverse("evidence:adverse-effects"),
             "evidence map (one article)": reverse("evidence:evidence-map") + f"?article={article.slug}",
+            "evidence map (unfiltered)": reverse("evidence:evidence-map"),
             "home": reverse("evidence:home"),
         }
         # The API's endpoint for the same data as a page, measured beside it: its floor is the page's time.
@@ -174,12 +179,15 @@ class Benchmark:
     def page_row(
         self, client: Client, name: str, url: str, repeat: int, floor: float | None = None, raw_floor: bool = False
     ) -> dict:
-        """One page (or API endpoint) timed over `repeat` requests; its floor given, or its own SQL run raw."""
-        client.get(url)  # warm caches
+        """One page (or API endpoint) timed over `repeat` requests, and its size; its floor given, or its own SQL
+        run raw."""
+        size = len(client.get(url).content)  # also warms the caches
         median, p95, queries = timed(lambda: self.fetch(client, url), repeat)
         if raw_floor:
             floor = timed(raw_sql_of(client, url), repeat)[0]
-        return self.report({"name": name, "median": median, "p95": p95, "queries": queries, "floor": floor})
+        return self.report(
+            {"name": name, "median": median, "p95": p95, "queries": queries, "floor": floor, "bytes": size}
+        )
 
     @staticmethod
     def fetch(client: Client, url: str) -> None:

@@ -105,6 +105,14 @@ class ArticleReport:
         return sorted((s for s in self.statements if s.flagged), key=lambda s: (s.worst_flag, s.number))
 
     @property
+    def flagged_by_status(self) -> list[tuple[Status, list[Statement]]]:
+        """The flagged statements in groups, contradicted first (a split statement by its worst part)."""
+        groups: dict[int, list[Statement]] = {}
+        for statement in self.flagged:
+            groups.setdefault(statement.worst_flag, []).append(statement)
+        return [(FLAG_ORDER[worst], statements) for worst, statements in groups.items()]
+
+    @property
     def unanchored(self) -> list[Statement]:
         return [s for s in self.statements if not s.anchored]
 
@@ -193,13 +201,18 @@ def statements(
     evidence: dict[tuple[int, int | None], list[Evidence]] = {}
     for link in shown:
         evidence.setdefault((link.claim_id, link.part_id), []).append(link)
-    return [_statement(claim, links, evidence, grading, include_drafts) for claim in claims]
+    # Each claim's links, its parts' included, counted once (summed per claim, 1,000 claims took 0.7 s).
+    totals: dict[int, int] = {}
+    for (claim_id, _), found in links.items():
+        totals[claim_id] = totals.get(claim_id, 0) + len(found)
+    return [_statement(claim, links, evidence, grading, include_drafts, totals.get(claim.pk, 0)) for claim in claims]
 
 
-def _statement(claim: Claim, links: dict, evidence: dict, grading: ClaimsGrading, include_drafts: bool) -> Statement:
+def _statement(
+    claim: Claim, links: dict, evidence: dict, grading: ClaimsGrading, include_drafts: bool, total: int
+) -> Statement:
     number = getattr(claim, "number", 0)
     of_claim = links.get((claim.pk, None), [])
-    total = sum(len(found) for (claim_id, _), found in links.items() if claim_id == claim.pk)
     parts = grading.parts_of_claim.get(claim.pk)
     if not parts:
         assessment = assessment_of(claim, of_claim, include_drafts, grading.grading(claim.pk))
@@ -250,11 +263,18 @@ def article_reports(articles: list[Article], include_drafts: bool = False, shown
     """The home page's summaries and the review page's report: statuses from the links' plain values, and
     each statement's `shown` strongest links as objects (none: a summary). Two or three queries for any
     number of articles and statements."""
-    links = Evidence.objects.of_articles(articles)
     claims = Claim.objects.of_articles(articles).with_numbers().in_text_order()
-    strongest = links.strongest_of_each_claim(shown) if shown else ()
-    found = statements(claims, links.link_values(), strongest, include_drafts)
+    found = statements_read_as_values(claims, Evidence.objects.of_articles(articles), include_drafts, shown)
     return reports_by_article(articles, found)
+
+
+def statements_read_as_values(
+    claims: Iterable[Claim], links, include_drafts: bool = False, shown: int = 0
+) -> list[Statement]:
+    """The claims assessed from their `links` (an evidence queryset) read as plain values, each with its
+    `shown` strongest links as objects: two queries (one without links shown) and GRADE's reads."""
+    strongest = links.strongest_of_each_claim(shown) if shown else ()
+    return statements(claims, links.link_values(), strongest, include_drafts)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,13 @@ public_pages = (
         path("sources/<str:key>/export.<str:fmt>", views.source_export, name="source-export"),
         path("claims/", views.claim_list, name="claims"),
         path("claims/<int:pk>/", views.claim_detail, name="claim"),
+        path("claims/<int:pk>/evidence/", views.statement_evidence, name="claim-evidence"),
+        path(
+            "claims/<int:pk>/evidence/fragment/",
+            views.statement_evidence,
+            {"fragment": True},
+            name="claim-evidence-fragment",
+        ),
         path("claims/<int:pk>/copy-links/<int:original>/", views.copy_links, name="claim-copy-links"),
         path("claims/<int:pk>/sources.<str:fmt>", views.claim_sources_export, name="claim-sources-export"),
         path("adverse-effects/", views.adverse_effects, name="adverse-effects"),

@@ -48,7 +48,8 @@ def merged_key_redirect(request: HttpRequest, key: str, name: str, *args) -> Htt
 
 LATEST_SOURCES = 8
 HOME_ARTICLES = 5
-MAP_STATEMENTS = 60  # columns of the evidence map; more is not a picture any more
+MAP_STATEMENTS = 60  # columns of a page of the evidence map; more is not a picture any more
+MAP_SOURCES = 50  # rows of a page of the evidence map
 
 REPORT_FORMATS = {
     "md": (reports.report_as_markdown, "text/markdown; charset=utf-8"),
@@ -86,24 +87,40 @@ def counts_drafts(request: HttpRequest) -> bool:
     return request.GET.get("drafts") == "include"
 
 
-# Evidence rows per statement on the review page, strongest stance first; the statement's own page lists
-# them all. An article of 1,000 statements with 25 links each would otherwise be a 9 MB page.
+# Evidence rows per statement when the review page unfolds it, strongest stance first; the statement's own
+# page lists them all. An article of 1,000 statements with 25 links each would otherwise be a 9 MB page.
 REVIEW_LINKS_SHOWN = 5
 
 
 @read_only
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    (report,) = reports.article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
+    # Statuses from every link, but no link objects: each statement's evidence is its own page (or fragment).
+    (report,) = reports.article_reports([article], counts_drafts(request))
+    report = matching.with_candidates(report)  # the unsupported statements' candidates, counted on their lines
     context = {
         "report": report,
         "article": report.article,
         "segments": reports.text_segments(report.article.text, report.statements),
         "formats": REPORT_FORMATS,
         "statuses": {status.value: status for status in Status},
-        "links_shown": REVIEW_LINKS_SHOWN,
+        "drafts": "?drafts=include" if counts_drafts(request) else "",
     }
     return render(request, "evidence/article_review.html", context)
+
+
+@read_only
+def statement_evidence(request: HttpRequest, pk: int, fragment: bool = False) -> HttpResponse:
+    """One statement's reasons, GRADE domains and strongest links, as the review page unfolds them: a page of
+    its own (the review page's link without JavaScript) or, as `fragment`, only the part its script puts in
+    place. Eight queries whatever the article's length; evidence matching adds its own for an unsupported one."""
+    claim = get_object_or_404(Claim.objects.select_related("article").with_numbers(), pk=pk)
+    links = Evidence.objects.filter(claim=claim)
+    (statement,) = reports.statements_read_as_values([claim], links, counts_drafts(request), REVIEW_LINKS_SHOWN)
+    (statement,) = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements
+    context = {"statement": statement, "article": claim.article, "drafts": counts_drafts(request)}
+    template = "evidence/_statement_evidence.html" if fragment else "evidence/statement_evidence.html"
+    return render(request, template, context)
 
 
 @read_only
@@ -295,36 +312,48 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
 @read_only
 def evidence_map(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.filter(checkworthy=True))
-    statements, total = [], 0
+    statements = Paginator([], MAP_STATEMENTS).get_page(1)
     if filterset.is_valid():
-        total = filterset.qs.count()
-        statements = first_statements(filterset, MAP_STATEMENTS, total)
-    columns, rows = overviews.evidence_map(statements)
+        statements = map_statements(filterset, request.GET.get("page"))
+    columns, rows = overviews.evidence_map(statements.object_list)
+    # The sources down are paged too: 60 statements of 25 links each are 1,500 rows.
+    sources = Paginator(rows, MAP_SOURCES).get_page(request.GET.get("sources"))
     context = {
         "filterset": filterset,
         "errors": filters.error_messages(filterset),
         "columns": columns,
-        "rows": rows,
+        "statements": with_page_links(request, statements, "page", reset="sources"),
+        "sources": with_page_links(request, sources, "sources"),
         "stances": Stance.choices,
-        "total": total,
-        "limited": len(columns) == MAP_STATEMENTS and total > MAP_STATEMENTS,
     }
     return render(request, "evidence/evidence_map.html", context, status=200 if filterset.is_valid() else 400)
 
 
-def first_statements(
-    filterset: filters.ClaimFilter, limit: int, total: int, chunk: int = 300
-) -> list[reports.Statement]:
-    """The first `limit` of the `total` statements the filters select, assessing claims a chunk at a time,
-    so that a status filter over a large corpus stops as soon as it has enough."""
+def map_statements(filterset: filters.ClaimFilter, number: str | None):
+    """One page of the statements the filters select, each with all its links. A status is computed, so
+    filtering by it assesses every claim the other filters leave, from their links' plain values."""
     claims = filterset.qs.for_review()
-    found: list[reports.Statement] = []
-    for offset in range(0, total if filterset.form.cleaned_data.get("status") else limit, chunk):
-        batch = reports.statements_of(claims[offset : offset + chunk])
-        found += filterset.statements_with_status(batch)
-        if len(found) >= limit or len(batch) < chunk:
-            break
-    return found[:limit]
+    if not filterset.form.cleaned_data.get("status"):  # paginated in the database
+        page = Paginator(claims, MAP_STATEMENTS).get_page(number)
+        page.object_list = reports.statements_of(page.object_list)
+        return page
+    assessed = reports.statements_read_as_values(
+        filterset.qs.with_numbers().in_text_order(), Evidence.objects.filter(claim__in=filterset.qs)
+    )
+    page = Paginator(filterset.statements_with_status(assessed), MAP_STATEMENTS).get_page(number)
+    page.object_list = reports.statements_of(claims.filter(pk__in=[s.claim.pk for s in page.object_list]))
+    return page
+
+
+def with_page_links(request: HttpRequest, page, param: str, reset: str = ""):
+    """The page with the query strings of its previous and next pages in `param`, every other parameter kept
+    (but `reset`, which starts again at its first page): two paginations on one page."""
+    for name, number in (("previous_query", page.number - 1), ("next_query", page.number + 1)):
+        query = request.GET.copy()
+        query[param] = str(number)
+        query.pop(reset, None)
+        setattr(page, name, "?" + query.urlencode())
+    return page
 
 
 # --- bibliography downloads in four scopes (the file itself: bibliography/downloads.py) ----------------------

@@ -254,6 +254,30 @@ def test_the_evidence_map_filters_by_category_and_article(reader):
     assert reader.get(reverse("evidence:evidence-map") + "?category=nonsense").status_code == 400
 
 
+def test_the_evidence_map_pages_its_statements_and_sources_keeping_the_filters(reader, django_assert_max_num_queries):
+    from evidence import views
+
+    views_limits = (views.MAP_STATEMENTS, views.MAP_SOURCES)
+    views.MAP_STATEMENTS, views.MAP_SOURCES = 5, 4
+    try:
+        url = reverse("evidence:evidence-map") + f"?article={SEED}&page=2&sources=2"
+        # The article (the filter's choice), the count, the page's claims and their links, GRADE's five reads.
+        with django_assert_max_num_queries(11):
+            page = reader.get(url).content.decode()
+        assert page.count('class="evidence-map__statement"') == 5
+        assert "Statements 6–10 of 22 across, sources 5–8 of " in page
+        assert page.count('<th scope="row">') == 4
+        # Another page of statements starts its sources again; another page of sources keeps the statements.
+        assert f'rel="next" href="?article={SEED}&amp;page=3"' in page
+        assert f'rel="next" href="?article={SEED}&amp;page=2&amp;sources=3"' in page
+        # A status is computed: its filter assesses every statement, then pages them, in a bounded number of queries.
+        with django_assert_max_num_queries(18):
+            weak = reader.get(reverse("evidence:evidence-map") + f"?article={SEED}&status=weak&page=3").content.decode()
+        assert "Statements 11–12 of 12 across" in weak and weak.count("badge--weak") >= 2
+    finally:
+        views.MAP_STATEMENTS, views.MAP_SOURCES = views_limits
+
+
 def test_the_evidence_map_queries_do_not_grow(reader):
     before = count_queries(reader, reverse("evidence:evidence-map"))
     grow_the_evidence_base()

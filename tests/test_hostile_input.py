@@ -58,16 +58,18 @@ def test_script_in_an_author_name_is_escaped(reader):
 def test_script_in_a_claim_is_escaped_on_its_page_the_list_the_map_and_the_article(reader):
     claim = Claim.objects.filter(evidence__isnull=False, checkworthy=True).first()
     Claim.objects.filter(pk=claim.pk).update(text=SCRIPT + ' " onmouseover="x')
-    for url in [claim.get_absolute_url(), reverse("evidence:claims"), reverse("evidence:evidence-map")]:
+    # The review page's line of each statement is written by a template filter (statement_line).
+    urls = [claim.get_absolute_url(), reverse("evidence:claims"), reverse("evidence:evidence-map")]
+    for url in [*urls, claim.article.get_absolute_url(), reverse("evidence:claim-evidence", args=[claim.pk])]:
         html = page(reader, url)
         assert SCRIPT not in html and 'onmouseover="x' not in html
 
 
-def test_script_in_a_finding_is_escaped_in_the_review_pages_evidence_rows(reader):
+def test_script_in_a_finding_is_escaped_in_the_statements_evidence_rows(reader):
     # The rows are written by a template filter (evidence_row), not by the template: escaped all the same.
     link = Evidence.objects.filter(claim__article__slug="kratom-for-chronic-pain").order_by("pk").first()
     Evidence.objects.filter(pk=link.pk).update(finding=SCRIPT + ' " onmouseover="x', stance="supports")
-    html = page(reader, reverse("evidence:article", args=["kratom-for-chronic-pain"]))
+    html = page(reader, reverse("evidence:claim-evidence-fragment", args=[link.claim_id]))
     assert SCRIPT not in html and 'onmouseover="x' not in html and ESCAPED in html
 
 

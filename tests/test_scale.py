@@ -74,7 +74,12 @@ def test_pages_stay_bounded_with_the_corpus_loaded(reader):
     assert len(re.findall(r'<a href="/claims/\d+/">', claims)) == 50 and "Page 1 of 5" in claims
     the_map = reader.get(reverse("evidence:evidence-map")).content.decode()
     assert the_map.count('class="evidence-map__statement"') == 60
-    assert "Showing the first 60 of 222 statements" in the_map
+    assert "Statements 1–60 of 222 across, sources 1–50 of " in the_map
+    assert the_map.count('<th scope="row">') == 50
+    # The last page of statements, reached by the links, has the rest; the sources' page starts again.
+    last = reader.get(reverse("evidence:evidence-map") + "?page=4&sources=2").content.decode()
+    assert last.count('class="evidence-map__statement"') == 42 and "Statements 181–222 of 222" in last
+    assert 'rel="prev" href="?page=3"' in last and 'rel="prev" href="?page=4&amp;sources=1"' in last
 
 
 def test_the_benchmark_prints_every_figure(corpus):
@@ -96,7 +101,9 @@ def test_the_benchmark_can_measure_the_pages_alone(corpus):
     out = io.StringIO()
     call_command("benchmark", "--only", "pages", "--repeat", "1", "--json", stdout=out)
     rows = json.loads(out.getvalue())["rows"]
-    assert len(rows) == 12 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
+    assert len(rows) == 14 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
+    # Each page's size, as sent: the review page's target is in bytes as well as milliseconds.
+    assert all(row["bytes"] > 0 for row in rows)
     floored = [row for row in rows if row["floor"] and not row["name"].startswith("  API")]
     assert [row["name"][:12] for row in floored] == ["sources list", "review page "]
     # Each API endpoint follows its page, measured against the page's own time.

@@ -7,6 +7,7 @@ from django.utils.safestring import mark_safe
 from evidence import wording
 from evidence.bibliography import embedded
 from evidence.bibliography.sources import record_from_source
+from evidence.models import url_with
 from evidence.support import Status
 from evidence.vocabularies import CurationStatus, RetractionStatus, Stance, StudyDesign
 
@@ -108,6 +109,41 @@ def evidence_row(evidence) -> str:
         stance_label(evidence.stance),
         evidence.finding,
     )
+
+
+@register.filter
+def statement_line(statement, drafts: str = "") -> str:
+    """One statement of the review page, folded: its number, status and text as a link to its reasons and
+    evidence (which the page's script fetches into place), its certainty, and for an unsupported statement
+    whether sources wait for a curator. Written here for the same reason as evidence_row (1,000 of them), in
+    as few bytes as will do (a <b> for the number, a <small> for the notes): the page of a 1,000-statement
+    article stays under 500 kB."""
+    claim, status = statement.claim, statement.status
+    certainty = statement.assessment.certainty
+    return format_html(
+        '<div class="stmt-block stmt-block--{}" id="claim-{}"><a href="{}{}"><b>{}</b> {} '
+        '<span class="stmt">{}</span></a>{}{}</div>',
+        status.value,
+        claim.pk,
+        url_with("evidence:claim-evidence", claim.pk),
+        drafts,
+        statement.number,
+        status_badge(status),
+        claim.text,
+        format_html(" <small>certainty {}</small>", certainty) if certainty else "",
+        _candidates_note(statement),
+    )
+
+
+def _candidates_note(statement) -> str:
+    """ "Not yet reviewed: 4 candidate sources" or "No evidence found in the base" for an unsupported statement
+    that evidence matching has looked at; nothing otherwise."""
+    if statement.candidates is None:
+        return ""
+    if not statement.candidates:
+        return mark_safe(" <small>No evidence found in the base.</small>")
+    found = wording.count(len(statement.candidates), "candidate source")
+    return format_html(" <small>Not yet reviewed: {}.</small>", found)
 
 
 @register.filter
