@@ -14,6 +14,7 @@ from .forms import SourceForm
 from .grading import RiskOfBiasInline
 from .imports import ImportsBibliographies
 from .inlines import AdverseEffectReportInline, AuthorshipInline, EvidenceOfSourceInline, RecordsWhoAddsEvidence
+from .retractions import ImportsRetractions
 
 
 @admin.register(Compound)
@@ -34,7 +35,7 @@ class AuthorAdmin(counting("authorships", "sources"), admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ImportsBibliographies, RecordsWhoAddsEvidence, SimpleHistoryAdmin):
+class SourceAdmin(ImportsBibliographies, ImportsRetractions, RecordsWhoAddsEvidence, SimpleHistoryAdmin):
     ordering = ["key"]  # annotated querysets lose the model's default order
     list_display = [
         "key",
@@ -88,7 +89,11 @@ class SourceAdmin(ImportsBibliographies, RecordsWhoAddsEvidence, SimpleHistoryAd
         ),
         (
             "Curation",
-            {"fields": [("screening_status", "curation_status", "retraction_status"), "provenance", "curator_notes"]},
+            {"fields": [("screening_status", "curation_status"), "provenance", "curator_notes"]},
+        ),
+        (
+            "Retraction, correction or concern",
+            {"fields": [("retraction_status", "retraction_date"), "retraction_reason", "retraction_notice"]},
         ),
         (
             "Record history",
