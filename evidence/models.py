@@ -338,6 +338,19 @@ class Source(Versioned):
         )
 
     @property
+    def retraction_note(self) -> str:
+        """`Retracted 2024-01-26 (Fake Peer Review); notice https://doi.org/…`, for the downloads; "" when none."""
+        if self.retraction_status == RetractionStatus.NONE:
+            return ""
+        parts = [self.get_retraction_status_display().capitalize()]
+        if self.retraction_date:
+            parts.append(f"{self.retraction_date:%Y-%m-%d}")
+        if self.retraction_reason:
+            parts.append(f"({self.retraction_reason})")
+        note = " ".join(parts)
+        return f"{note}; notice https://doi.org/{self.retraction_notice}" if self.retraction_notice else note
+
+    @property
     def ordered_authors(self) -> list[Author]:
         return [authorship.author for authorship in self.authorships.all()]
 

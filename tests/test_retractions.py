@@ -286,3 +286,18 @@ def test_every_page_shows_the_retraction_with_date_reasons_and_notice(reader, su
     assert "retracted 2024-01-26" in listed and notice_link in listed
     review = reader.get(reverse("evidence:article", args=[supported_claim.article.slug])).content.decode()
     assert '<strong class="retracted">retracted 2024-01-26</strong>' in review and notice_link in review
+
+
+def test_every_download_notes_the_retraction(reader, sources):
+    file = csv_file(row(1, doi=synthetic_doi("alpha"), reason="+Fake Peer Review;", notice=synthetic_doi("notice")))
+    import_retractions(file)
+    note = f"Retracted 2024-01-26 (Fake Peer Review); notice https://doi.org/{synthetic_doi('notice')}"
+    key = sources["alpha"].key
+    for fmt, written in [
+        ("csv", note),
+        ("ris", f"N1  - Retraction: {note}"),
+        ("bibtex", "note = {Retracted 2024-01-26 (Fake Peer Review); notice"),
+        ("csljson", f'"note": "{note}"'),
+    ]:
+        response = reader.get(reverse("evidence:source-export", args=[key, fmt]))
+        assert written in b"".join(response).decode(), fmt
