@@ -7,18 +7,9 @@ from django.urls import reverse
 
 from evidence.articles import create_article
 from evidence.models import AdverseEffectReport, Evidence, Source
+from tests.test_safe_curation import change_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def revert_data(curator, url) -> dict:
-    """What the revert page's form posts: the old version's values, as drawn."""
-    form = curator.get(url).context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        data[name] = [item.pk for item in value] if isinstance(value, list) else ("" if value is None else value)
-    return data
 
 
 @pytest.fixture
@@ -36,7 +27,7 @@ def test_a_revert_is_saved_as_the_next_version_and_its_history_lists_what_it_put
 ):
     old = edited_twice.history.all()[1]
     url = reverse("admin:evidence_source_simple_history", args=[edited_twice.pk, old.history_id])
-    response = curator.post(url, revert_data(curator, url))
+    response = curator.post(url, change_form_data(curator, url))
     assert response.status_code == 302
     source = Source.objects.get(pk=edited_twice.pk)
     assert (source.curator_notes, source.pages, source.version) == ("First note.", old.pages, 4)
@@ -52,7 +43,7 @@ def test_a_revert_is_saved_as_the_next_version_and_its_history_lists_what_it_put
 def test_a_revert_over_an_edit_made_meanwhile_is_refused(curator, edited_twice):
     old = edited_twice.history.all()[1]
     url = reverse("admin:evidence_source_simple_history", args=[edited_twice.pk, old.history_id])
-    data = revert_data(curator, url)
+    data = change_form_data(curator, url)
     edited_twice.curator_notes = "Third note, saved while the revert page was open."
     edited_twice.save()
     response = curator.post(url, data)
@@ -115,3 +106,27 @@ def test_every_bulk_action_of_the_admin_is_one_of_those_tested(curator):
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label == "evidence":
             assert set(model_admin.get_actions(request)) <= tested | {"export_text"}, model
+
+
+def test_authors_reordered_by_their_numbers_without_javascript_are_saved_in_that_order(curator):
+    source = Source.objects.get(key="Kruegel2016")
+    before = [a.family for a in source.ordered_authors]
+    url = reverse("admin:evidence_source_change", args=[source.pk])
+    data = change_form_data(curator, url)
+    # The first and last authors swap places: each row alone would find its new position taken.
+    last = len(before)
+    data.update({"authorships-0-position": str(last), f"authorships-{last - 1}-position": "1"})
+    response = curator.post(url, data)
+    assert response.status_code == 302
+    after = [a.family for a in Source.objects.with_authors().get(pk=source.pk).ordered_authors]
+    assert after == [before[-1], *before[1:-1], before[0]]
+
+
+def test_two_authors_given_the_same_number_is_a_form_error(curator):
+    source = Source.objects.get(key="Kruegel2016")
+    url = reverse("admin:evidence_source_change", args=[source.pk])
+    data = change_form_data(curator, url)
+    data["authorships-1-position"] = "1"
+    page = curator.post(url, data).content.decode()
+    assert "Please correct the duplicate data for position" in page
+    assert [a.position for a in source.authorships.order_by("position")][:2] == [1, 2]
