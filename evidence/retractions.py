@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -57,7 +58,9 @@ GRAVITY = (
 )
 # What the file writes for "no identifier": PubMed ID 0, DOI "unavailable" (in either case).
 ABSENT = frozenset({"", "0", "unavailable"})
-DATE_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y", "%Y-%m-%d")
+# Crossref's file writes M/D/YYYY H:MM ("1/26/2024 0:00"); an ISO date is taken too.
+US_DATE = re.compile(r"^(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
+ISO_DATE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})$")
 LOOKUP_BATCH = 500
 CHANGE_REASON = "Retraction Watch import"
 WRITTEN = ("retraction_status", "retraction_date", "retraction_reason", "retraction_notice")
@@ -182,13 +185,16 @@ def read_notices(stream: BinaryIO, report: RetractionReport) -> Iterator[Notice]
         )
     column = {name: header.index(name) for name in REQUIRED_COLUMNS}
     line = reader.line_num + 1
-    for row in reader:
-        if any(cell.strip() for cell in row):  # the file ends with empty rows
-            report.rows += 1
-            notice = _notice(row, column, line, report)
-            if notice is not None:
-                yield notice
-        line = reader.line_num + 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):  # the file ends with empty rows
+                report.rows += 1
+                notice = _notice(row, column, line, report)
+                if notice is not None:
+                    yield notice
+            line = reader.line_num + 1
+    except csv.Error as error:  # a field past csv's size limit: a quote left open ran to the end of the file
+        raise RetractionFileError(f"Line {line} cannot be read as CSV ({error}). Nothing was changed.") from None
 
 
 def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
@@ -232,15 +238,15 @@ def _identifier(value: str, normalise, pattern) -> str:
 
 
 def _date(value: str) -> datetime.date | None | bool:
-    """The notice's date; None when the file gives none, False when it gives something else."""
+    """The notice's date; None when the file gives none, False when it gives something else. By a pattern,
+    not strptime: at 50,000 rows strptime took a third of the import."""
     if not value:
         return None
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return False
+    found = US_DATE.match(value) or ISO_DATE.match(value)
+    try:
+        return datetime.date(int(found["year"]), int(found["month"]), int(found["day"])) if found else False
+    except ValueError:  # 2/30/2024
+        return False
 
 
 def _reasons(value: str) -> str:

@@ -301,3 +301,11 @@ def test_every_download_notes_the_retraction(reader, sources):
     ]:
         response = reader.get(reverse("evidence:source-export", args=[key, fmt]))
         assert written in b"".join(response).decode(), fmt
+
+
+def test_a_quote_left_open_is_refused_with_its_line_and_nothing_is_written(sources):
+    good = csv_file(row(1, doi=synthetic_doi("alpha"))).getvalue()
+    broken = good + b'2,"Synthetic title never closed,' + b"x" * 200_000 + b"\r\n"
+    with pytest.raises(RetractionFileError, match=r"Line 3 cannot be read as CSV \(field larger than field limit"):
+        import_retractions(io.BytesIO(broken))
+    assert Source.objects.get(pk=sources["alpha"].pk).retraction_status == "none"

@@ -42,15 +42,15 @@ def unsupported_claim():
 
 
 def test_the_admin_page_of_an_unsupported_claim_lists_candidates_above_the_save_buttons(
-    curator, reader, unsupported_claim, django_assert_num_queries
+    curator, reader, unsupported_claim, django_assert_max_num_queries
 ):
     url = reverse("admin:evidence_claim_change", args=[unsupported_claim.pk])
     # Session and user (2); the claim for review and its links (2); its grading: appraisals, compounds,
     # overrides, upgrades, parts (5); evidence matching: compounds and thesaurus to understand it, retrieval,
     # rarity (4); the candidates by key (1); then the change form as before: the claim, permissions (2),
     # compounds, the inlines' parts (2), evidence, overrides, upgrades, content type, articles (11). None per
-    # candidate.
-    with django_assert_num_queries(25):
+    # candidate. (PostgreSQL needs one fewer.)
+    with django_assert_max_num_queries(25):
         page = curator.get(url).content.decode()
     assert "Candidate sources for this unsupported claim" in page
     # The same candidates as the public claim page (evidence.query.matching), in the same order.
