@@ -20,7 +20,6 @@ class VersionedForm(ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.reverted: list[str] | None = None
         if self.instance.pk:
             self.fields["drawn_version"].initial = self._stored_version()
 
@@ -29,14 +28,12 @@ class VersionedForm(ModelForm):
         """The historical record a revert form shows, or None for an ordinary form."""
         return to_historic(self.instance)
 
-    @property
-    def changed_data(self) -> list[str]:
-        return self.reverted if self.reverted is not None else super().changed_data
-
     def _stored_version(self) -> int:
-        if self.old_version is None:
-            return self.instance.version
-        return type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True).get()
+        """The record's version as stored; a revert's form shows an older one (or a deleted record's last)."""
+        stored = None
+        if self.old_version is not None:
+            stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        return self.instance.version if stored is None else stored
 
     def clean(self):
         cleaned = super().clean()
@@ -61,10 +58,11 @@ class VersionedForm(ModelForm):
         old = self.old_version
         latest = current.history.first()
         changes = old.diff_against(latest).changes if latest else []
-        self.reverted = [change.field for change in changes if change.field in self.fields]
+        # What the admin's log and the history name as changed (the form's own comparison finds nothing).
+        self.changed_data = [change.field for change in changes if change.field in self.fields]
         self.instance.version = current.version  # the save makes it current + 1
         self.instance._change_reason = f"reverted to version {old.version}: " + (
-            ", ".join(self.reverted) or "nothing differed"
+            ", ".join(self.changed_data) or "nothing differed"
         )
 
 
