@@ -249,7 +249,7 @@ class Source(Versioned):
     retraction_date = models.DateField(null=True, blank=True, help_text="The date of the notice.")
     retraction_reason = models.TextField(blank=True, help_text="The reasons the notice gives, separated by semicolons.")
     retraction_notice = DOIField(
-        "notice DOI",
+        "retraction notice (DOI)",
         max_length=255,
         blank=True,
         validators=[identifiers.validate_doi],

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalsource',
             name='retraction_notice',
-            field=evidence.models.DOIField(blank=True, help_text='The DOI of the retraction, correction or expression of concern.', max_length=255, validators=[evidence.identifiers.validate_doi], verbose_name='notice DOI'),
+            field=evidence.models.DOIField(blank=True, help_text='The DOI of the retraction, correction or expression of concern.', max_length=255, validators=[evidence.identifiers.validate_doi], verbose_name='retraction notice (DOI)'),
         ),
         migrations.AddField(
             model_name='historicalsource',
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='source',
             name='retraction_notice',
-            field=evidence.models.DOIField(blank=True, help_text='The DOI of the retraction, correction or expression of concern.', max_length=255, validators=[evidence.identifiers.validate_doi], verbose_name='notice DOI'),
+            field=evidence.models.DOIField(blank=True, help_text='The DOI of the retraction, correction or expression of concern.', max_length=255, validators=[evidence.identifiers.validate_doi], verbose_name='retraction notice (DOI)'),
         ),
         migrations.AddField(
             model_name='source',
