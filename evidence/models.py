@@ -245,6 +245,16 @@ class Source(Versioned):
     )
     compounds = models.ManyToManyField(Compound, blank=True, related_name="sources", verbose_name="compounds studied")
     retraction_status = models.CharField(max_length=30, choices=RetractionStatus.choices, default=RetractionStatus.NONE)
+    # What the notice says, as Retraction Watch records it (evidence/retractions.py); empty for "none".
+    retraction_date = models.DateField(null=True, blank=True, help_text="The date of the notice.")
+    retraction_reason = models.TextField(blank=True, help_text="The reasons the notice gives, separated by semicolons.")
+    retraction_notice = DOIField(
+        "retraction notice (DOI)",
+        max_length=255,
+        blank=True,
+        validators=[identifiers.validate_doi],
+        help_text="The DOI of the retraction, correction or expression of concern.",
+    )
     curation_status = models.CharField(max_length=20, choices=CurationStatus.choices, default=CurationStatus.DRAFT)
     # Imported records and records added by identifier start as candidates (evidence.screening); a source
     # a curator enters by hand is included at once.
@@ -311,7 +321,7 @@ class Source(Versioned):
 
     def normalise_identifiers(self) -> None:
         """Also on save, for code that writes without full_clean()."""
-        for name in ("doi", "pmid", "pmcid"):
+        for name in ("doi", "pmid", "pmcid", "retraction_notice"):
             setattr(self, name, self._meta.get_field(name).to_python(getattr(self, name)))
 
     def refresh_author_names(self) -> None:
@@ -332,6 +342,19 @@ class Source(Versioned):
                 | set(MergedSource.objects.filter(key__startswith=stem).values_list("key", flat=True))
             ),
         )
+
+    @property
+    def retraction_note(self) -> str:
+        """`Retracted 2024-01-26 (Fake Peer Review); notice https://doi.org/…`, for the downloads; "" when none."""
+        if self.retraction_status == RetractionStatus.NONE:
+            return ""
+        parts = [self.get_retraction_status_display().capitalize()]
+        if self.retraction_date:
+            parts.append(f"{self.retraction_date:%Y-%m-%d}")
+        if self.retraction_reason:
+            parts.append(f"({self.retraction_reason})")
+        note = " ".join(parts)
+        return f"{note}; notice https://doi.org/{self.retraction_notice}" if self.retraction_notice else note
 
     @property
     def ordered_authors(self) -> list[Author]:

@@ -81,7 +81,7 @@ def change_form_data(client, url):
         if value is None:
             continue
         data[name] = [str(v) for v in value] if isinstance(value, (list, tuple)) else str(value)
-    for formset in response.context["inline_admin_formsets"]:
+    for formset in response.context.get("inline_admin_formsets", ()):  # a revert's page has none
         management = formset.formset.management_form
         for name in management.fields:
             data[f"{management.prefix}-{name}"] = str(management[name].value())

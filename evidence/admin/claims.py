@@ -15,10 +15,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .. import articles
 from ..models import Article, Claim, Evidence, Source
-from ..reports import assess_claim
-from ..suggestions import suggest_sources
+from ..query.matching import with_candidates
+from ..reports import ArticleReport, statements_of
 from ..support import Status
-from ..vocabularies import ClaimCategory, Stance
+from ..vocabularies import ClaimCategory, CurationStatus, Stance
 from ..wording import count
 from .actions import mark_reviewed
 from .counts import counting
@@ -100,15 +100,17 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
         return [path("<int:claim_id>/link-source/", link, name="evidence_claim_link_source"), *super().get_urls()]
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
-        """An unsupported claim's page lists candidate sources; linking one is the curator's click."""
+        """An unsupported claim's page lists, above the Save buttons, the candidate sources evidence matching
+        proposes (those of the public claim page); linking one as a draft is the curator's click."""
         claim = Claim.objects.for_review().filter(pk=object_id).first()
         extra_context = dict(extra_context or {})
-        if claim and assess_claim(claim).status is Status.UNSUPPORTED:
-            linked = [evidence.source_id for evidence in claim.evidence.all()]
-            extra_context["suggestions"] = suggest_sources(
-                claim.text, Source.objects.screened_in().exclude(pk__in=linked)
-            )
-            extra_context["stances"] = Stance.choices
+        if claim is not None:
+            (statement,) = statements_of([claim])
+            if statement.status is Status.UNSUPPORTED:
+                keys = with_candidates(ArticleReport(claim.article, [statement])).statements[0].candidates
+                by_key = Source.objects.in_bulk(keys, field_name="key")
+                extra_context["suggestions"] = [by_key[key] for key in keys]
+                extra_context["stances"] = Stance.choices
         return super().change_view(request, object_id, form_url, extra_context)
 
     @method_decorator(require_POST)
@@ -123,14 +125,23 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
             return HttpResponseRedirect(claim_url)
         source, stance = form.cleaned_data["source"], form.cleaned_data["stance"]
         evidence, created = Evidence.objects.get_or_create(
-            claim=claim, source=source, part=None, defaults={"stance": stance, "finding": "", "added_by": request.user}
+            claim=claim,
+            source=source,
+            part=None,
+            defaults={
+                "stance": stance,
+                "finding": "",
+                "curation_status": CurationStatus.DRAFT,
+                "added_by": request.user,
+            },
         )
         if not created:  # a double submit, or a link made meanwhile: never a second one
             self.message_user(request, f"{source.key} is already linked to this claim.", messages.WARNING)
             return HttpResponseRedirect(claim_url)
         self.message_user(
             request,
-            f"Linked {source.key} as “{evidence.get_stance_display()}”. Now write its finding in your own words.",
+            f"Linked {source.key} as a draft, “{evidence.get_stance_display()}”: not counted until reviewed. "
+            "Now write its finding in your own words.",
         )
         return HttpResponseRedirect(reverse("admin:evidence_evidence_change", args=[evidence.pk]))
 

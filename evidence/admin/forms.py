@@ -1,10 +1,20 @@
 """The admin's forms: sources (no second record of the same work), articles (text or upload), an upload
-of a bibliography, and linking a suggested source to a claim."""
+of a bibliography or of Retraction Watch's file, and linking a suggested source to a claim."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.forms import CharField, ChoiceField, FileField, Form, ModelChoiceField, ModelForm, Textarea, TextInput
+from django.forms import (
+    BooleanField,
+    CharField,
+    ChoiceField,
+    FileField,
+    Form,
+    ModelChoiceField,
+    ModelForm,
+    Textarea,
+    TextInput,
+)
 
 from .. import articles
 from ..bibliography.formats import IMPORT_LABELS
@@ -35,6 +45,16 @@ class BibliographyUploadForm(Form):
         if problem := size_problem(upload.size):
             raise ValidationError(problem)
         return upload
+
+
+class RetractionUploadForm(Form):
+    file = FileField(
+        label="Retraction Watch file",
+        help_text="retraction_watch.csv as Crossref distributes it (about 50,000 rows; read line by line).",
+    )
+    dry_run = BooleanField(
+        required=False, initial=True, label="Dry run", help_text="Show what would change; write nothing."
+    )
 
 
 class SourceForm(VersionedForm):

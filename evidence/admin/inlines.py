@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import QuerySet
-from django.forms import ModelForm, Textarea
+from django.db.models import F, QuerySet
+from django.forms import BaseInlineFormSet, ModelForm, Textarea
 from django.http import HttpRequest
 
 from ..models import AdverseEffectReport, Authorship, Evidence, StatementPart
@@ -61,21 +62,50 @@ class AuthorshipForm(ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["position"].required = False
-        self.fields["position"].help_text = "Left empty: the row's place in the list."
+        self.fields["position"].help_text = "Left empty: the row's place in the list. Drag a row, or use its arrows."
 
     def clean_position(self):
         position = self.cleaned_data.get("position")
         row = (self.prefix or "").rsplit("-", 1)[-1]
         return int(row) + 1 if position is None and row.isdigit() else position
 
+    def validate_constraints(self):
+        """A position is checked against the list's other rows (the formset does that), not against the stored
+        rows: a reorder swaps positions, which each row alone would find taken."""
+        try:
+            self.instance.validate_constraints(exclude={*self._get_validation_exclusions(), "position"})
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+# Past any real list's end (the importer refuses more than 5,000 authors) and within the column's range.
+PARKED = 10_000
+
+
+class AuthorshipFormSet(BaseInlineFormSet):
+    def save(self, commit=True):
+        """Rows leaving their position (moved or deleted) are first parked past the end, in one update, so
+        that no row saved before another collides with the position that other is leaving."""
+        leaving = [
+            form.instance.pk
+            for form in self.initial_forms
+            if form.instance.pk and (form in self.deleted_forms or "position" in form.changed_data)
+        ]
+        Authorship.objects.filter(pk__in=leaving).update(position=F("position") + PARKED)
+        return super().save(commit)
+
 
 class AuthorshipInline(PrefetchedRowsInline, admin.TabularInline):
     form = AuthorshipForm
+    formset = AuthorshipFormSet
     model = Authorship
     extra = 1
     autocomplete_fields = ["author"]
     ordering = ["position"]
     verbose_name_plural = "authors, in order (1 = first author)"
+
+    class Media:
+        js = ["evidence/author_order.js"]
 
 
 class AdverseEffectReportInline(PrefetchedRowsInline, admin.StackedInline):

@@ -15,6 +15,7 @@ from .grading import RiskOfBiasInline
 from .imports import ImportsBibliographies
 from .inlines import AdverseEffectReportInline, AuthorshipInline, EvidenceOfSourceInline, RecordsWhoAddsEvidence
 from .merging import MergesSources, merge_two
+from .retractions import ImportsRetractions
 
 
 @admin.register(Compound)
@@ -35,7 +36,7 @@ class AuthorAdmin(counting("authorships", "sources"), admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(MergesSources, ImportsBibliographies, RecordsWhoAddsEvidence, SimpleHistoryAdmin):
+class SourceAdmin(MergesSources, ImportsBibliographies, ImportsRetractions, RecordsWhoAddsEvidence, SimpleHistoryAdmin):
     ordering = ["key"]  # annotated querysets lose the model's default order
     list_display = [
         "key",
@@ -89,7 +90,11 @@ class SourceAdmin(MergesSources, ImportsBibliographies, RecordsWhoAddsEvidence, 
         ),
         (
             "Curation",
-            {"fields": [("screening_status", "curation_status", "retraction_status"), "provenance", "curator_notes"]},
+            {"fields": [("screening_status", "curation_status"), "provenance", "curator_notes"]},
+        ),
+        (
+            "Retraction, correction or concern",
+            {"fields": [("retraction_status", "retraction_date"), "retraction_reason", "retraction_notice"]},
         ),
         (
             "Record history",

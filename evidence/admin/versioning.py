@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.forms import HiddenInput, IntegerField, ModelForm
+from simple_history.models import to_historic
 
 
 class VersionedForm(ModelForm):
     """Optimistic locking: the form carries the version it was drawn from, and saving over a newer one
-    is refused with what differs, instead of silently overwriting another curator's edit."""
+    is refused with what differs, instead of silently overwriting another curator's edit.
+
+    It also serves simple-history's revert, whose form shows an old version: drawn from the stored record
+    (else every revert was refused as stale), saved as the version after it, and naming the fields it puts
+    back in the history and the admin's log (the form itself sees nothing changed: it starts from the old
+    values)."""
 
     drawn_version = IntegerField(widget=HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["drawn_version"].initial = self.instance.version
+            self.fields["drawn_version"].initial = self._stored_version()
+
+    @property
+    def old_version(self):
+        """The historical record a revert form shows, or None for an ordinary form."""
+        return to_historic(self.instance)
+
+    def _stored_version(self) -> int:
+        """The record's version as stored; a revert's form shows an older one (or a deleted record's last)."""
+        stored = None
+        if self.old_version is not None:
+            stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        return self.instance.version if stored is None else stored
 
     def clean(self):
         cleaned = super().clean()
@@ -31,7 +49,21 @@ class VersionedForm(ModelForm):
             raise ValidationError(
                 stale_message(current, drawn_from, [f for f in self.changed_data if f != "drawn_version"])
             )
+        if current is not None and self.old_version is not None:
+            self._revert(current)
         return cleaned
+
+    def _revert(self, current) -> None:
+        """Save the old version as the next one, its history saying which fields it puts back."""
+        old = self.old_version
+        latest = current.history.first()
+        changes = old.diff_against(latest).changes if latest else []
+        # What the admin's log and the history name as changed (the form's own comparison finds nothing).
+        self.changed_data = [change.field for change in changes if change.field in self.fields]
+        self.instance.version = current.version  # the save makes it current + 1
+        self.instance._change_reason = f"reverted to version {old.version}: " + (
+            ", ".join(self.changed_data) or "nothing differed"
+        )
 
 
 def stale_message(current, drawn_from: int, your_changes: list[str]) -> str:

@@ -75,7 +75,8 @@ class SourceSerializer(FullCleanSerializer):
             "key", "entry_type", "title", "authors", "year", "month", "container_title", "volume", "issue",
             "pages", "publisher", "place", "report_type", "howpublished", "doi", "pmid", "pmcid", "url",
             "abstract", "summary", "keywords", "study_design", "population", "sample_size", "sample_size_unit",
-            "compounds", "retraction_status", "curation_status", "provenance", "version", "created_at",
+            "compounds", "retraction_status", "retraction_date", "retraction_reason", "retraction_notice",
+            "curation_status", "provenance", "version", "created_at",
             "updated_at", "links",
         ]  # fmt: skip
         read_only_fields = ["version", "created_at", "updated_at"]

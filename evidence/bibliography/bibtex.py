@@ -337,6 +337,7 @@ def record_to_entry(record: SourceRecord, latex: bool = True) -> model.Entry:
         "samplesizeunit": encode(record.sample_size_unit),
         "annote": encode(record.summary),
         "provenance": _verbatim(record.provenance),
+        "note": encode(record.retraction),  # styles print it: a citation of a retracted paper says so
     }
     values.pop("", None)
     fields = [model.Field(name, "{" + value + "}") for name, value in values.items() if value]

@@ -169,6 +169,7 @@ def record_to_item(record: SourceRecord) -> dict:
         "URL": record.url,
         "abstract": record.abstract,
         "keyword": written_keywords(record.keywords),
+        "note": record.retraction,
         "custom": {
             name: getattr(record, name) for name in CUSTOM_FIELDS if getattr(record, name) not in (None, "", False)
         },

@@ -35,6 +35,7 @@ CSV_COLUMNS = [
     "study_design",
     "population",
     "sample_size",
+    "retraction",
 ]
 
 

@@ -47,6 +47,8 @@ class SourceRecord:
     sample_size: int | None = None
     sample_size_unit: str = ""
     provenance: str = ""
+    # Written, never read: the source's retraction, correction or expression of concern as one line.
+    retraction: str = ""
     line: int | None = None  # where the record starts in its file, for messages
     # What the reader stored otherwise than the file says, and why (e.g. an unknown LaTeX command kept as text).
     changes: list[str] = field(default_factory=list)

@@ -67,6 +67,7 @@ NOTE_FIELDS = {
     "Sample size unit": "sample_size_unit",
     "Finding": "summary",
     "Provenance": "provenance",
+    "Retraction": "retraction",
 }
 RIS_MONTH = re.compile(r"^\d{4}/(\d{1,2})\b")  # DA and Y1 are YYYY/MM/DD/other
 LINE_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")

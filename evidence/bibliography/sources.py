@@ -31,6 +31,7 @@ def record_from_source(source, internal: bool = False) -> SourceRecord:
         PersonName(author.family, author.given, author.is_organization) for author in source.ordered_authors
     ]
     record.year = source.year
+    record.retraction = source.retraction_note
     return record
 
 
