@@ -102,6 +102,7 @@ def test_the_download_actions_change_nothing_so_write_no_history(curator):
 
 def test_every_bulk_action_of_the_admin_is_one_of_those_tested(curator):
     tested = {"delete_selected", "mark_reviewed", "export_bibtex", "export_ris", "export_csljson", "export_csv"}
+    tested.add("merge_two")  # its history with the curator: tests/test_merging.py
     request = curator.get(reverse("admin:index")).wsgi_request
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label == "evidence":

@@ -284,7 +284,8 @@ def test_every_page_shows_the_retraction_with_date_reasons_and_notice(reader, su
     assert notice_link in claim_page
     listed = reader.get(reverse("evidence:sources") + "?retraction=retracted").content.decode()
     assert "retracted 2024-01-26" in listed and notice_link in listed
-    review = reader.get(reverse("evidence:article", args=[supported_claim.article.slug])).content.decode()
+    # The review page folds each statement's evidence; its table is the statement's evidence fragment.
+    review = reader.get(reverse("evidence:claim-evidence-fragment", args=[supported_claim.pk])).content.decode()
     assert '<strong class="retracted">retracted 2024-01-26</strong>' in review and notice_link in review
 
 
