@@ -247,13 +247,18 @@ def reports_by_article(articles: list[Article], of_articles: Iterable[Statement]
 
 
 def article_reports(articles: list[Article], include_drafts: bool = False, shown: int = 0) -> list[ArticleReport]:
-    """The home page's summaries and the review page's report: statuses from the links' plain values, and
-    each statement's `shown` strongest links as objects (none: a summary). Two or three queries for any
-    number of articles and statements."""
+    """The home page's summaries and the review page's report: the stored statuses (claim_status), or with
+    drafts counted the statuses from the links' plain values, and each statement's `shown` strongest links as
+    objects (none: a summary). A few queries for any number of articles and statements."""
+    from . import claim_status  # it assesses through this module
+
     links = Evidence.objects.of_articles(articles)
     claims = Claim.objects.of_articles(articles).with_numbers().in_text_order()
     strongest = links.strongest_of_each_claim(shown) if shown else ()
-    found = statements(claims, links.link_values(), strongest, include_drafts)
+    if include_drafts:
+        found = statements(claims, links.link_values(), strongest, include_drafts)
+    else:
+        found = claim_status.statements(claims, strongest)
     return reports_by_article(articles, found)
 
 

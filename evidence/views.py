@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import filters, findings, health, overviews, reports, wording
+from . import claim_status, filters, findings, health, overviews, reports, wording
 from .bibliography import embedded, styles
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLED_FORMATS
@@ -211,14 +211,10 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
     page = Paginator([], CLAIMS_PER_PAGE).get_page(1)
     if filterset.is_valid():
+        # Filtered (by the stored status too) and paginated in the database: only this page's claims are read.
         claims = filterset.qs.for_review().select_related("article").prefetch_related("compounds")
-        if filterset.form.cleaned_data.get("status"):
-            # A status is computed, so filtering by it assesses every claim the other filters leave.
-            statements = filterset.statements_with_status(reports.statements_of(claims))
-            page = Paginator(statements, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-        else:  # paginated in the database: only this page's claims are assessed
-            page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-            page.object_list = reports.statements_of(page.object_list)
+        page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = stored_statements(page.object_list)
     context = {
         "filterset": filterset,
         "errors": filters.error_messages(filterset),
@@ -232,7 +228,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @read_only
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
-    (statement,) = reports.statements_of([claim])
+    (statement,) = stored_statements([claim])
     if statement.status is Status.UNSUPPORTED:
         statement = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements[0]
     context = {
@@ -285,7 +281,7 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
     statements, total = [], 0
     if filterset.is_valid():
         total = filterset.qs.count()
-        statements = first_statements(filterset, MAP_STATEMENTS, total)
+        statements = first_statements(filterset, MAP_STATEMENTS)
     columns, rows = overviews.evidence_map(statements)
     context = {
         "filterset": filterset,
@@ -299,19 +295,15 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
     return render(request, "evidence/evidence_map.html", context, status=200 if filterset.is_valid() else 400)
 
 
-def first_statements(
-    filterset: filters.ClaimFilter, limit: int, total: int, chunk: int = 300
-) -> list[reports.Statement]:
-    """The first `limit` of the `total` statements the filters select, assessing claims a chunk at a time,
-    so that a status filter over a large corpus stops as soon as it has enough."""
-    claims = filterset.qs.for_review()
-    found: list[reports.Statement] = []
-    for offset in range(0, total if filterset.form.cleaned_data.get("status") else limit, chunk):
-        batch = reports.statements_of(claims[offset : offset + chunk])
-        found += filterset.statements_with_status(batch)
-        if len(found) >= limit or len(batch) < chunk:
-            break
-    return found[:limit]
+def first_statements(filterset: filters.ClaimFilter, limit: int) -> list[reports.Statement]:
+    """The first `limit` statements the filters (the stored status among them) select."""
+    return stored_statements(filterset.qs.for_review()[:limit])
+
+
+def stored_statements(claims) -> list[reports.Statement]:
+    """Claims read with all their links (`Claim.objects.for_review()`), with their stored statuses."""
+    claims = list(claims)
+    return claim_status.statements(claims, [link for claim in claims for link in claim.evidence.all()])
 
 
 # --- bibliography downloads in four scopes (the file itself: bibliography/downloads.py) ----------------------

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
@@ -204,7 +205,9 @@ def test_the_review_page_report_agrees_with_the_full_report_statement_by_stateme
         (page,) = article_reports([article], include_drafts, shown=3)
         assert [s.claim.pk for s in page.statements] == [s.claim.pk for s in full.statements]
         for on_page, whole in zip(page.statements, full.statements, strict=True):
-            assert on_page.assessment == whole.assessment
+            # The stored statuses (drafts not counted) keep no studies: only the Summary of Findings reads them.
+            expected = whole.assessment if include_drafts else replace(whole.assessment, deciding=(), opposing=())
+            assert on_page.assessment == expected
             assert on_page.links == len(whole.evidence)
             assert [e.pk for e in on_page.evidence] == [e.pk for e in whole.evidence[:3]]
         assert page.summary == full.summary

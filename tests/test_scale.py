@@ -58,7 +58,7 @@ def test_the_same_seed_gives_the_same_corpus(corpus):
     )
 
 
-def test_pages_stay_bounded_with_the_corpus_loaded(reader):
+def test_pages_stay_bounded_with_the_corpus_loaded(reader, django_capture_on_commit_callbacks):
     urls = [
         reverse("evidence:home"),
         reverse("evidence:claims"),
@@ -68,7 +68,8 @@ def test_pages_stay_bounded_with_the_corpus_loaded(reader):
     ]
     count_queries(reader, urls[3])  # the search lexicon is read once a minute, not per page: read it first
     before = {url: count_queries(reader, url) for url in urls}
-    call_command("generate_corpus", "--sources", "1000", "--seed", "3", stdout=io.StringIO())
+    with django_capture_on_commit_callbacks(execute=True):  # committed: the statuses recomputed
+        call_command("generate_corpus", "--sources", "1000", "--seed", "3", stdout=io.StringIO())
     assert {url: count_queries(reader, url) for url in urls} == before
     claims = reader.get(reverse("evidence:claims")).content.decode()
     assert len(re.findall(r'<a href="/claims/\d+/">', claims)) == 50 and "Page 1 of 5" in claims
