@@ -116,6 +116,13 @@ def statements(claims: Iterable[Claim], shown: Iterable[Evidence] = ()) -> list[
     ]
 
 
+def statements_of(claims: Iterable[Claim]) -> list[reports.Statement]:
+    """reports.statements_of() from the stored statuses: claims read with all their links
+    (`Claim.objects.for_review()`), every link shown."""
+    claims = list(claims)
+    return statements(claims, [link for claim in claims for link in claim.evidence.all()])
+
+
 def _statement(claim: Claim, data: dict, parts: dict, evidence: dict) -> reports.Statement:
     number = getattr(claim, "number", 0)
     assessed = tuple(

@@ -214,7 +214,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         # Filtered (by the stored status too) and paginated in the database: only this page's claims are read.
         claims = filterset.qs.for_review().select_related("article").prefetch_related("compounds")
         page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-        page.object_list = stored_statements(page.object_list)
+        page.object_list = claim_status.statements_of(page.object_list)
     context = {
         "filterset": filterset,
         "errors": filters.error_messages(filterset),
@@ -228,7 +228,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @read_only
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
-    (statement,) = stored_statements([claim])
+    (statement,) = claim_status.statements_of([claim])
     if statement.status is Status.UNSUPPORTED:
         statement = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements[0]
     context = {
@@ -297,13 +297,7 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
 
 def first_statements(filterset: filters.ClaimFilter, limit: int) -> list[reports.Statement]:
     """The first `limit` statements the filters (the stored status among them) select."""
-    return stored_statements(filterset.qs.for_review()[:limit])
-
-
-def stored_statements(claims) -> list[reports.Statement]:
-    """Claims read with all their links (`Claim.objects.for_review()`), with their stored statuses."""
-    claims = list(claims)
-    return claim_status.statements(claims, [link for claim in claims for link in claim.evidence.all()])
+    return claim_status.statements_of(filterset.qs.for_review()[:limit])
 
 
 # --- bibliography downloads in four scopes (the file itself: bibliography/downloads.py) ----------------------
