@@ -222,16 +222,18 @@ class _Recompute:
 
     def __init__(self, claim_ids: set[int]):
         self.claim_ids = claim_ids
+        self.ran = False
 
     def __call__(self) -> None:
-        claim_ids, self.claim_ids = self.claim_ids, set()
+        claim_ids, self.claim_ids, self.ran = self.claim_ids, set(), True
         if claim_ids:
             recompute(claim_ids)
 
 
 def _callbacks() -> list[tuple[set, _Recompute]]:
-    """This connection's pending recomputes, each with the savepoints it was registered in."""
-    return [(sids, func) for sids, func, _ in connection.run_on_commit if isinstance(func, _Recompute)]
+    """This connection's recomputes still to run, each with the savepoints it was registered in."""
+    pending = [(sids, func) for sids, func, _ in connection.run_on_commit if isinstance(func, _Recompute)]
+    return [(sids, func) for sids, func in pending if not func.ran]
 
 
 def schedule(claim_ids: Iterable[int]) -> None:

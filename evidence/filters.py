@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 
-from . import search
+from . import claim_status, search
 from .models import AdverseEffect, AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .query import spelling
 from .query.thesaurus import Query, understand
@@ -344,5 +344,9 @@ class ClaimFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        # The stored status (evidence/claim_status.py): filtered in the database like any column.
-        return queryset.filter(stored_status__status__in=value) if value else queryset
+        # The stored status (evidence/claim_status.py): filtered in the database like any column, after this
+        # transaction's own writes are recomputed.
+        if not value:
+            return queryset
+        claim_status.flush()
+        return queryset.filter(stored_status__status__in=value)
