@@ -87,6 +87,7 @@ def test_the_benchmark_prints_every_figure(corpus):
     assert pages[:3] == ["sources list: search + two facets", "source detail", "claim detail"]
     assert "import 100 BibTeX entries, commit" in names and "export 100 sources as csv (from the database)" in names
     assert "write 100 records as BibTeX (LaTeX-escaped)" in names
+    assert f"recompute all {Claim.objects.count():,} claims' stored statuses" in names
     assert all(row["median"] > 0 for row in figures["rows"])
     floored = [row for row in figures["rows"] if row["name"].startswith(("import", "write", "sources list"))]
     assert floored and all(row["floor"] > 0 and row["ratio"] == row["median"] / row["floor"] for row in floored)
