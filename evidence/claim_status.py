@@ -105,11 +105,14 @@ def statements(claims: Iterable[Claim], shown: Iterable[Evidence] = ()) -> list[
         evidence.setdefault((link.claim_id, link.part_id), []).append(link)
     split = [part["part"] for data in stored.values() for part in data["parts"]]
     parts = StatementPart.objects.in_bulk(split) if split else {}
+    # A part deleted by a commit whose recompute has not run yet: that claim is read live.
+    stored = {pk: data for pk, data in stored.items() if all(p["part"] in parts for p in data["parts"])}
     missing = [claim for claim in claims if claim.pk not in stored]
     live = {}
     if missing:
-        rows = Evidence.objects.filter(claim__in=[c.pk for c in missing]).link_values()
-        live_shown = [link for key, links in evidence.items() for link in links if key[0] in {c.pk for c in missing}]
+        missing_ids = {claim.pk for claim in missing}
+        rows = Evidence.objects.filter(claim__in=missing_ids).link_values()
+        live_shown = [link for (claim_id, _), links in evidence.items() if claim_id in missing_ids for link in links]
         live = {s.claim.pk: s for s in reports.statements(missing, rows, live_shown)}
     return [
         live[claim.pk] if claim.pk in live else _statement(claim, stored[claim.pk], parts, evidence) for claim in claims

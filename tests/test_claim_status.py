@@ -277,3 +277,13 @@ def test_migrate_stores_the_claims_without_a_row_or_with_one_of_older_rules(read
     call_command("migrate", verbosity=0)
     assert ClaimStatus.objects.filter(rules_version=claim_status.RULES_VERSION).count() == 37
     assert claim_status.drift() == [] and reader.get(reverse("evidence:claims")).content == page
+
+
+def test_a_row_naming_a_part_deleted_before_its_recompute_ran_is_read_live(supported, reader):
+    claim, _ = supported
+    row = ClaimStatus.objects.get(claim=claim)
+    row.assessment["parts"] = [{**row.assessment, "part": 10**9}]  # as a commit that deleted the part leaves it
+    row.save()
+    response = reader.get(claim.get_absolute_url())
+    assert response.status_code == 200 and response.context["statement"].parts == ()
+    assert response.context["statement"].status.value == computed(claim) == "supported"
