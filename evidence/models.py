@@ -836,6 +836,9 @@ class ClaimStatus(models.Model):
     def __str__(self) -> str:
         return f"{self.claim_id}: {self.status}"
 
+    def get_absolute_url(self) -> str:
+        return url_with("evidence:claim", self.claim_id)
+
 
 class ImportLog(models.Model):
     """One committed bibliography import: which file (by its SHA-256), who, when, and what it did. A second
