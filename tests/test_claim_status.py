@@ -287,3 +287,15 @@ def test_a_row_naming_a_part_deleted_before_its_recompute_ran_is_read_live(suppo
     response = reader.get(claim.get_absolute_url())
     assert response.status_code == 200 and response.context["statement"].parts == ()
     assert response.context["statement"].status.value == computed(claim) == "supported"
+
+
+def test_a_link_moved_to_another_claim_recomputes_both(supported, committed):
+    claim, source = supported
+    with committed():
+        other = Claim.objects.create(text="Another synthetic statement.", category=ClaimCategory.EFFICACY)
+    assert stored(other) == "unsupported"
+    with committed():
+        link = Evidence.objects.get(claim=claim, source=source)
+        link.claim = other
+        link.save()
+    assert (stored(claim), stored(other)) == (computed(claim), computed(other)) == ("unsupported", "supported")
