@@ -8,10 +8,14 @@ class EvidenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        from . import (
+            claim_status_signals,  # noqa: F401 - connects the stored statuses' receivers
+            signals,  # noqa: F401 - connects the receivers
+        )
         from .query import signals as search_signals  # noqa: F401 - connects the search index's receivers
 
         post_migrate.connect(keep_search_index, sender=self)
+        post_migrate.connect(recompute_outdated_statuses, sender=self)
 
 
 def keep_search_index(sender, using: str, **kwargs) -> None:
@@ -22,3 +26,16 @@ def keep_search_index(sender, using: str, **kwargs) -> None:
     connection = connections[using]
     if connection.vendor == "sqlite":
         ensure_sqlite_index(connection)
+
+
+def recompute_outdated_statuses(sender, using: str, **kwargs) -> None:
+    """After every migrate that leaves the schema complete: store the status of every claim that has none
+    (a database migrated from before 0017) or one computed by older rules (claim_status.RULES_VERSION)."""
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    from .claim_status import recompute_outdated
+
+    executor = MigrationExecutor(connections[using])
+    if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        recompute_outdated()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.text import slugify
 
+from . import claim_status
 from .models import Article, Claim
 from .segmentation import reanchor, statements
 
@@ -72,6 +73,7 @@ def add_statement_claims(article: Article) -> int:
         if (span.start, span.end) not in existing
     ]
     Claim.objects.bulk_create(new)
+    claim_status.schedule(claim.pk for claim in new)  # a bulk insert sends no signal
     return len(new)
 
 

@@ -19,13 +19,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from . import synthetic
+from . import claim_status, synthetic
 from .bibliography.bibtex import write_bibtex
 from .bibliography.csljson import record_to_item
 from .bibliography.formats import EXPORT_FORMATS, parse
 from .bibliography.importer import commit_import, plan_import
 from .bibliography.sources import records_of, source_values
-from .models import Article, Claim, Source
+from .models import Article, Claim, ClaimStatus, Source
 
 LIST_QUERY = "?q=kratom&design=animal-study&population=animals"
 HEADER = f"{'measure':<52}{'median':>10}{'p95':>10}{'floor':>10}{'ratio':>8}{'queries':>9}{'peak MB':>9}{'kB':>8}"
@@ -108,12 +108,14 @@ def format_row(row: dict) -> str:
 
 
 def measure(repeat: int, entries: int, only: str | None = None, on_row: Callable[[dict], None] | None = None) -> dict:
-    """The figures of the pages (each over `repeat` requests) and of importing and exporting `entries`
-    sources; `only` ("pages" or "bibliographies") measures one half. `on_row` sees each row as soon as it
+    """The figures of the pages (each over `repeat` requests), of importing and exporting `entries` sources
+    and of recomputing every stored claim status; `only` ("pages", "bibliographies" or "statuses") measures
+    one part. `on_row` sees each row as soon as it
     is measured (a slow step shows where it is slow)."""
     benchmark = Benchmark(on_row)
-    rows = benchmark.pages(repeat) if only != "bibliographies" else []
-    rows += benchmark.bibliographies(entries) if only != "pages" else []
+    rows = benchmark.pages(repeat) if only in (None, "pages") else []
+    rows += benchmark.bibliographies(entries) if only in (None, "bibliographies") else []
+    rows += benchmark.statuses() if only in (None, "statuses") else []
     return {
         "database": connection.vendor,
         "sources": Source.objects.count(),
@@ -260,6 +262,22 @@ class Benchmark:
         if floor_name:
             row["floor_name"] = floor_name
         return self.report(row)
+
+    # --- stored claim statuses ------------------------------------------------------------------------------
+
+    def statuses(self) -> list[dict]:
+        """Recomputing every claim's stored status after a change of the rules (every row rewritten, then rolled
+        back), against the same assessment with nothing written (the drift check)."""
+
+        def after_new_rules() -> None:
+            ClaimStatus.objects.update(rules_version=0)
+            claim_status.recompute_outdated()
+
+        floor = seconds(claim_status.drift) * 1000
+        name = f"recompute all {Claim.objects.count():,} claims' stored statuses"
+        return [
+            self.measured(name, lambda: rolled_back(after_new_rules), floor, floor_name="assess all, nothing written")
+        ]
 
 
 def rolled_back(function: Callable) -> None:

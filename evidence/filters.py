@@ -9,11 +9,10 @@ from django import forms
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 
-from . import search
+from . import claim_status, search
 from .models import AdverseEffect, AdverseEffectReport, Article, Claim, Compound, Evidence, Source
 from .query import spelling
 from .query.thesaurus import Query, understand
-from .reports import Statement
 from .support import Status
 from .vocabularies import (
     SUPPORTING_STANCES,
@@ -345,9 +344,9 @@ class ClaimFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        # A status is computed from the evidence, not stored: `statements_with_status` applies it after assessment.
-        return queryset
-
-    def statements_with_status(self, statements: list[Statement]) -> list[Statement]:
-        wanted = self.form.cleaned_data.get("status") if self.is_valid() else None
-        return [s for s in statements if s.status.value in wanted] if wanted else statements
+        # The stored status (evidence/claim_status.py): filtered in the database like any column, after this
+        # transaction's own writes are recomputed.
+        if not value:
+            return queryset
+        claim_status.flush()
+        return queryset.filter(stored_status__status__in=value)

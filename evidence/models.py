@@ -22,7 +22,9 @@ from django.utils.http import RFC3986_SUBDELIMS
 from simple_history.models import HistoricalRecords
 
 from . import identifiers
+from .grade import CERTAINTY
 from .querysets import AdverseEffectReportQuerySet, ClaimManager, EvidenceManager, NaturalKeyManager, SourceManager
+from .support import Status
 from .vocabularies import (
     SYSTEM_ORGAN_CLASS_CHOICES,
     Causality,
@@ -843,6 +845,28 @@ class StatementPart(models.Model):
             raise ValidationError({"text": f"The text {where} in the statement: give start and end, or quote it."})
         self.start = self.claim.text.index(self.text)
         self.end = self.start + len(self.text)
+
+
+class ClaimStatus(models.Model):
+    """A claim's status and certainty as the rules last computed them, with what the pages show beside them
+    (reasons, GRADE domains, parts). Kept by evidence/claim_status.py, never edited by hand: the pages and
+    the `?status=` filter read it instead of assessing every claim on every request."""
+
+    claim = models.OneToOneField(Claim, primary_key=True, on_delete=models.CASCADE, related_name="stored_status")
+    status = models.CharField(max_length=20, choices=[(status.value, status.label) for status in Status], db_index=True)
+    certainty = models.CharField(max_length=10, choices=[(c, c) for c in CERTAINTY], blank=True, db_index=True)
+    # The rules' version that computed it (claim_status.RULES_VERSION): rows of older rules are recomputed.
+    rules_version = models.PositiveSmallIntegerField()
+    assessment = models.JSONField(help_text="Reasons, GRADE rating and parts, as claim_status.as_stored() wrote them.")
+
+    class Meta:
+        verbose_name_plural = "claim statuses"
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.status}"
+
+    def get_absolute_url(self) -> str:
+        return url_with("evidence:claim", self.claim_id)
 
 
 class ImportLog(models.Model):

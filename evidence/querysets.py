@@ -181,7 +181,7 @@ class ClaimQuerySet(models.QuerySet):
         return self.select_related("article").prefetch_related(evidence).with_numbers().in_text_order()
 
     def for_admin_list(self) -> ClaimQuerySet:
-        return self.select_related("article").annotate(evidence_count=Count("evidence"))
+        return self.select_related("article", "stored_status").annotate(evidence_count=Count("evidence"))
 
 
 class ClaimManager(NaturalKeyManager.from_queryset(ClaimQuerySet)):

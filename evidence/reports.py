@@ -260,11 +260,17 @@ def reports_by_article(articles: list[Article], of_articles: Iterable[Statement]
 
 
 def article_reports(articles: list[Article], include_drafts: bool = False, shown: int = 0) -> list[ArticleReport]:
-    """The home page's summaries and the review page's report: statuses from the links' plain values, and
-    each statement's `shown` strongest links as objects (none: a summary). Two or three queries for any
-    number of articles and statements."""
+    """The home page's summaries and the review page's report: the stored statuses (claim_status), or with
+    drafts counted the statuses from the links' plain values, and each statement's `shown` strongest links as
+    objects (none: a summary). A few queries for any number of articles and statements."""
+    from . import claim_status  # it assesses through this module
+
+    links = Evidence.objects.of_articles(articles)
     claims = Claim.objects.of_articles(articles).with_numbers().in_text_order()
-    found = statements_read_as_values(claims, Evidence.objects.of_articles(articles), include_drafts, shown)
+    if include_drafts:
+        found = statements_read_as_values(claims, links, include_drafts, shown)
+    else:
+        found = claim_status.statements(claims, links.strongest_of_each_claim(shown) if shown else ())
     return reports_by_article(articles, found)
 
 

@@ -13,8 +13,20 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from . import claim_status
 from .identifiers import title_key
-from .models import AdverseEffect, AdverseEffectReport, Article, Author, Authorship, Claim, Compound, Evidence, Source
+from .models import (
+    AdverseEffect,
+    AdverseEffectReport,
+    Article,
+    Author,
+    Authorship,
+    Claim,
+    ClaimStatus,
+    Compound,
+    Evidence,
+    Source,
+)
 from .query.linked import refresh_linked_terms
 from .vocabularies import ClaimCategory, CurationStatus, Population, ReportSetting, Severity, Stance, StudyDesign
 
@@ -81,6 +93,7 @@ def generate(sources: int, seed: int) -> dict[str, int]:
         links = _evidence(rng, size, claims, source_ids)
         reports = _reports(rng, size, source_ids)
         refresh_linked_terms(source_ids)  # bulk inserts send no signal: the search's linked terms written here
+        claim_status.schedule(claims)  # nor the claims' statuses, stored when this commits
     return {"authors": len(authors), "sources": made, "claims": len(claims), "evidence": links, "reports": reports}
 
 
@@ -226,6 +239,7 @@ def remove() -> dict[str, int]:
     steps = [
         ("evidence", Evidence.objects.filter(source__in=sources)),
         ("reports", AdverseEffectReport.objects.filter(source__in=sources)),
+        ("claim statuses", ClaimStatus.objects.filter(claim__article__in=articles)),
         ("claims", Claim.objects.filter(article__in=articles)),
         ("articles", articles),
         ("authorships", Authorship.objects.filter(source__in=sources)),

@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import filters, findings, health, overviews, reports, wording
+from . import claim_status, filters, findings, health, overviews, reports, wording
 from .bibliography import embedded, styles
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLED_FORMATS
@@ -241,14 +241,10 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
     page = Paginator([], CLAIMS_PER_PAGE).get_page(1)
     if filterset.is_valid():
+        # Filtered (by the stored status too) and paginated in the database: only this page's claims are read.
         claims = filterset.qs.for_review().select_related("article").prefetch_related("compounds")
-        if filterset.form.cleaned_data.get("status"):
-            # A status is computed, so filtering by it assesses every claim the other filters leave.
-            statements = filterset.statements_with_status(reports.statements_of(claims))
-            page = Paginator(statements, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-        else:  # paginated in the database: only this page's claims are assessed
-            page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-            page.object_list = reports.statements_of(page.object_list)
+        page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = claim_status.statements_of(page.object_list)
     context = {
         "filterset": filterset,
         "errors": filters.error_messages(filterset),
@@ -262,7 +258,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @read_only
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
-    (statement,) = reports.statements_of([claim])
+    (statement,) = claim_status.statements_of([claim])
     if statement.status is Status.UNSUPPORTED:
         statement = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements[0]
     context = {
@@ -330,18 +326,10 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
 
 
 def map_statements(filterset: filters.ClaimFilter, number: str | None):
-    """One page of the statements the filters select, each with all its links. A status is computed, so
-    filtering by it assesses every claim the other filters leave, from their links' plain values."""
-    claims = filterset.qs.for_review()
-    if not filterset.form.cleaned_data.get("status"):  # paginated in the database
-        page = Paginator(claims, MAP_STATEMENTS).get_page(number)
-        page.object_list = reports.statements_of(page.object_list)
-        return page
-    assessed = reports.statements_read_as_values(
-        filterset.qs.with_numbers().in_text_order(), Evidence.objects.filter(claim__in=filterset.qs)
-    )
-    page = Paginator(filterset.statements_with_status(assessed), MAP_STATEMENTS).get_page(number)
-    page.object_list = reports.statements_of(claims.filter(pk__in=[s.claim.pk for s in page.object_list]))
+    """One page of the statements the filters (the stored status among them) select, each with all its
+    links: paginated in the database."""
+    page = Paginator(filterset.qs.for_review(), MAP_STATEMENTS).get_page(number)
+    page.object_list = claim_status.statements_of(page.object_list)
     return page
 
 

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
@@ -62,11 +63,14 @@ def test_the_query_count_does_not_grow_with_the_number_of_statements(reader):
     assert count_queries(reader, review_url(article.slug)) <= before
 
 
-def test_unsupported_statements_say_whether_candidates_wait_in_a_fixed_number_of_queries(reader):
+def test_unsupported_statements_say_whether_candidates_wait_in_a_fixed_number_of_queries(
+    reader, django_capture_on_commit_callbacks
+):
     # Evidence matching for every unsupported statement of the page at once: its two queries (and the
     # lexicon's two, read once a minute) whatever the number of statements.
     article, _ = create_article("Unlinked", "Kratom is said to damage the liver in heavy users. Quokkas sing.")
-    add_statement_claims(article)
+    with django_capture_on_commit_callbacks(execute=True):  # committed: the statuses stored
+        add_statement_claims(article)
     page = reader.get(review_url(article.slug)).content.decode()
     before = count_queries(reader, review_url(article.slug))
     liver, quokkas = Claim.objects.filter(article=article).order_by("start")
@@ -79,7 +83,8 @@ def test_unsupported_statements_say_whether_candidates_wait_in_a_fixed_number_of
 
     article.text += " " + " ".join(f"Kratom tea number {i} harms the liver." for i in range(30))
     article.save()
-    assert add_statement_claims(article) == 30
+    with django_capture_on_commit_callbacks(execute=True):
+        assert add_statement_claims(article) == 30
     assert count_queries(reader, review_url(article.slug)) <= before
 
 
@@ -263,7 +268,9 @@ def test_the_review_page_report_agrees_with_the_full_report_statement_by_stateme
         (page,) = article_reports([article], include_drafts, shown=3)
         assert [s.claim.pk for s in page.statements] == [s.claim.pk for s in full.statements]
         for on_page, whole in zip(page.statements, full.statements, strict=True):
-            assert on_page.assessment == whole.assessment
+            # The stored statuses (drafts not counted) keep no studies: only the Summary of Findings reads them.
+            expected = whole.assessment if include_drafts else replace(whole.assessment, deciding=(), opposing=())
+            assert on_page.assessment == expected
             assert on_page.links == len(whole.evidence)
             assert [e.pk for e in on_page.evidence] == [e.pk for e in whole.evidence[:3]]
         assert page.summary == full.summary

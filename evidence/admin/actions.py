@@ -7,8 +7,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.utils import bulk_update_with_history
 
+from .. import claim_status
 from ..bibliography.downloads import bibliography_download
-from ..models import Source
+from ..models import Evidence, Source
 from ..vocabularies import CurationStatus
 
 
@@ -51,4 +52,6 @@ def mark_reviewed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
         default_user=request.user,
         default_change_reason="marked reviewed (bulk action)",
     )
+    if queryset.model is Evidence:  # a bulk update sends no signal: the links' claims now count them
+        claim_status.schedule(link.claim_id for link in changed)
     modeladmin.message_user(request, f"{len(changed):,} marked reviewed.", messages.SUCCESS)

@@ -73,11 +73,19 @@ class ArticleAdmin(counting("claims", "claims"), admin.ModelAdmin):
 class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
     form = VersionedForm
     ordering = ["article", "start"]  # annotated querysets lose the model's default order
-    list_display = ["short_text", "article", "start", "category", "checkworthy", "evidence_count"]
-    list_filter = ["category", "checkworthy", "article", "compounds"]
+    list_display = ["short_text", "article", "start", "category", "checkworthy", "status", "evidence_count"]
+    # The stored status and certainty (evidence/claim_status.py): links not yet reviewed do not count.
+    list_filter = [
+        "stored_status__status",
+        "stored_status__certainty",
+        "category",
+        "checkworthy",
+        "article",
+        "compounds",
+    ]
     search_fields = ["text", "curator_note"]
     autocomplete_fields = ["article", "compounds"]
-    list_select_related = ["article"]
+    list_select_related = ["article", "stored_status"]
     inlines = [StatementPartInline, EvidenceOfClaimInline, GradeOverrideInline, GradeUpgradeInline]
     fieldsets = [
         (None, {"fields": ["article", "text", ("start", "end")]}),
@@ -148,6 +156,17 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
     @admin.display(description="claim", ordering="text")
     def short_text(self, claim: Claim) -> str:
         return str(claim)
+
+    @admin.display(description="status", ordering="stored_status__status")
+    def status(self, claim: Claim) -> str:
+        stored = getattr(claim, "stored_status", None)  # none only until its first recompute commits
+        if stored is None:
+            return "—"
+        return (
+            f"{stored.get_status_display()}, certainty {stored.certainty}"
+            if stored.certainty
+            else stored.get_status_display()
+        )
 
     @admin.display(description="evidence links", ordering="evidence_count")
     def evidence_count(self, claim: Claim) -> int:

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from .. import reports
+from .. import claim_status, reports
 from ..bibliography.formats import EXPORT_FORMATS
 from ..bibliography.importer import Action
 from ..models import (
@@ -185,7 +185,7 @@ class ClaimSerializer(FullCleanSerializer):
 
     def statement(self, claim: Claim) -> reports.Statement:
         statements = self.context.get("statements") or {}
-        return statements.get(claim.pk) or reports.statements_of([claim])[0]
+        return statements.get(claim.pk) or claim_status.statements_of([claim])[0]
 
     @extend_schema_field(AssessmentSerializer)
     def get_assessment(self, claim: Claim) -> dict:

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from .. import checking, filters, overviews, reports
+from .. import checking, claim_status, filters, overviews, reports
 from ..bibliography.downloads import bibliography_response
 from ..bibliography.formats import EXPORT_FORMATS, UnknownFormat
 from ..bibliography.importer import Action, ImportedFile, ImportRefused, commit_import, plan_import, read_import
@@ -205,12 +205,9 @@ class ClaimViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
         filterset = filters.ClaimFilter(request.query_params, queryset=Claim.objects.all())
         if not filterset.is_valid():
             raise invalid(filterset)
+        # Filtered (by the stored status too) and paginated in the database: only this page's claims are read.
         claims = filterset.qs.for_review().prefetch_related("compounds")
-        if filterset.form.cleaned_data.get("status"):
-            # A status is computed, so filtering by it assesses every claim the other filters leave.
-            page = self.paginate_queryset(filterset.statements_with_status(reports.statements_of(claims)))
-        else:  # paginated in the database: only this page's claims are assessed
-            page = reports.statements_of(self.paginate_queryset(claims))
+        page = claim_status.statements_of(self.paginate_queryset(claims))
         context = {**self.get_serializer_context(), "statements": {s.claim.pk: s for s in page}}
         data = serializers.ClaimSerializer([s.claim for s in page], many=True, context=context).data
         return self.get_paginated_response(data)

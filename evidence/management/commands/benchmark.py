@@ -12,7 +12,10 @@ from evidence.models import Claim, Source
 
 
 class Command(BaseCommand):
-    help = "Measure pages, import and export on the current database against their floors; --json for JSON."
+    help = (
+        "Measure pages, import and export, and recomputing the stored claim statuses on the current database "
+        "against their floors; --json for JSON."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -20,7 +23,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--repeat", type=int, default=20, help="requests per page")
         parser.add_argument("--entries", type=int, default=10_000, help="entries to import and export")
-        parser.add_argument("--only", choices=["pages", "bibliographies"], help="measure one half")
+        parser.add_argument("--only", choices=["pages", "bibliographies", "statuses"], help="measure one part")
         parser.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(self, *args, sources: int | None, repeat: int, entries: int, only: str | None, as_json: bool, **options):
