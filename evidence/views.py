@@ -75,22 +75,17 @@ def counts_drafts(request: HttpRequest) -> bool:
     return request.GET.get("drafts") == "include"
 
 
-# Evidence rows per statement on the review page, strongest stance first; the statement's own page lists
-# them all. An article of 1,000 statements with 25 links each would otherwise be a 9 MB page.
-REVIEW_LINKS_SHOWN = 5
-
-
 @read_only
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
-    (report,) = reports.article_reports([article], counts_drafts(request), REVIEW_LINKS_SHOWN)
+    (report,) = reports.article_reports([article], counts_drafts(request), reports.REVIEW_LINKS_SHOWN)
     context = {
         "report": report,
         "article": report.article,
         "segments": reports.text_segments(report.article.text, report.statements),
         "formats": REPORT_FORMATS,
         "statuses": {status.value: status for status in Status},
-        "links_shown": REVIEW_LINKS_SHOWN,
+        "links_shown": reports.REVIEW_LINKS_SHOWN,
     }
     return render(request, "evidence/article_review.html", context)
 

@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 from .. import reports
 from ..bibliography.formats import EXPORT_FORMATS
 from ..bibliography.importer import Action
+from ..grade import CERTAINTY, Judgment, Rating
 from ..models import (
     AdverseEffect,
     AdverseEffectReport,
@@ -24,7 +25,9 @@ from ..models import (
     Source,
     url_with,
 )
-from ..support import FLAGGED, Status
+from ..support import Status
+from ..vocabularies import GradeDomain, ScreeningStatus, UpgradeKind
+from .permissions import sees_every_source
 
 
 class FullCleanSerializer(serializers.ModelSerializer):
@@ -67,6 +70,7 @@ class SourceSerializer(FullCleanSerializer):
     compounds = serializers.SlugRelatedField(
         slug_field="slug", queryset=Compound.objects.all(), many=True, required=False
     )
+    screening_status = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -75,7 +79,8 @@ class SourceSerializer(FullCleanSerializer):
             "key", "entry_type", "title", "authors", "year", "month", "container_title", "volume", "issue",
             "pages", "publisher", "place", "report_type", "howpublished", "doi", "pmid", "pmcid", "url",
             "abstract", "summary", "keywords", "study_design", "population", "sample_size", "sample_size_unit",
-            "compounds", "retraction_status", "curation_status", "provenance", "version", "created_at",
+            "compounds", "retraction_status", "curation_status", "screening_status", "provenance", "version",
+            "created_at",
             "updated_at", "links",
         ]  # fmt: skip
         read_only_fields = ["version", "created_at", "updated_at"]
@@ -84,6 +89,17 @@ class SourceSerializer(FullCleanSerializer):
     @extend_schema_field(AuthorSerializer(many=True))
     def get_authors(self, source: Source) -> list[dict]:
         return AuthorSerializer(source.ordered_authors, many=True).data
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=ScreeningStatus.values,
+            allow_null=True,
+            help_text="Curators only (a token with the `view source` permission): where the record stands in "
+            "screening. Null for everyone else, who only ever reads included sources.",
+        )
+    )
+    def get_screening_status(self, source: Source) -> str | None:
+        return source.screening_status if sees_every_source(self.context.get("request")) else None
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
     def get_links(self, source: Source) -> dict:
@@ -105,8 +121,8 @@ class LinkedStatementSerializer(serializers.Serializer):
     article = serializers.CharField(source="link.claim.article.slug", allow_null=True, default=None)
     stance = serializers.CharField(source="link.stance")
     finding = serializers.CharField(source="link.finding")
-    status = serializers.CharField(source="assessment.status.value")
-    certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
+    status = serializers.CharField(source="statement.status.value")
+    certainty = serializers.CharField(source="statement.assessment.certainty", allow_null=True)
 
 
 class HarmSerializer(serializers.ModelSerializer):
@@ -127,8 +143,10 @@ class SourceDetailSerializer(SourceSerializer):
 
     @extend_schema_field(LinkedStatementSerializer(many=True))
     def get_statements(self, source: Source) -> list[dict]:
-        links = Evidence.objects.filter(source=source).with_claims_to_assess()
-        rows = [{"link": link, "assessment": reports.assess_claim(link.claim)} for link in links]
+        links = list(Evidence.objects.filter(source=source).with_claims_to_assess())
+        # Every linked claim assessed at once, as on the source's page: a fixed number of queries.
+        assessed = reports.statements_of(link.claim for link in links)
+        rows = [{"link": link, "statement": statement} for link, statement in zip(links, assessed, strict=True)]
         return LinkedStatementSerializer(rows, many=True).data
 
 
@@ -141,11 +159,73 @@ class EvidenceSerializer(FullCleanSerializer):
         read_only_fields = ["version"]
 
 
+class OverrideSerializer(serializers.Serializer):
+    judgment = serializers.CharField(source="judgment.value")
+    reason = serializers.CharField()
+
+
+class DomainSerializer(serializers.Serializer):
+    """One GRADE domain as the claim page lists it: the judgment, why, and a curator's override if any."""
+
+    domain = serializers.ChoiceField(choices=GradeDomain.values, source="domain.value")
+    label = serializers.CharField(source="domain.label")
+    judgment = serializers.ChoiceField(choices=[j.value for j in Judgment], source="judgment.value")
+    rated_down = serializers.IntegerField(source="judgment.steps", help_text="Levels this domain takes off.")
+    reason = serializers.CharField(help_text="Why the domain was judged so (the computed judgment's reason).")
+    computed = serializers.ChoiceField(choices=[j.value for j in Judgment], source="computed.value")
+    override = OverrideSerializer(allow_null=True)
+
+
+class UpgradeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=UpgradeKind.values)
+    label = serializers.CharField()
+    reason = serializers.CharField()
+    rated_up = serializers.IntegerField(help_text="Levels it gave: 0 on a body that starts high.")
+
+
+class GradeSerializer(serializers.Serializer):
+    """GRADE's rating (evidence/grade.py): where the body starts, the five domains, upgrades, the result."""
+
+    certainty = serializers.ChoiceField(choices=CERTAINTY)
+    symbols = serializers.CharField(help_text="GRADE's ⊕⊕◯◯ for low.")
+    starts_at = serializers.SerializerMethodField()
+    start_reason = serializers.CharField()
+    domains = DomainSerializer(many=True)
+    upgrades = serializers.SerializerMethodField()
+    summary = serializers.CharField(source="reason")
+
+    @extend_schema_field(serializers.ChoiceField(choices=CERTAINTY))
+    def get_starts_at(self, rating: Rating) -> str:
+        return CERTAINTY[rating.start]
+
+    @extend_schema_field(UpgradeSerializer(many=True))
+    def get_upgrades(self, rating: Rating) -> list[dict]:
+        rows = [
+            {"kind": u.kind, "label": UpgradeKind(u.kind).label, "reason": u.reason, "rated_up": steps}
+            for u, steps in rating.upgrades
+        ]
+        return UpgradeSerializer(rows, many=True).data
+
+
+class PartAssessmentSerializer(serializers.Serializer):
+    """One part of a split statement, assessed from its own links, as the claim page shows it."""
+
+    number = serializers.CharField()
+    kind = serializers.CharField(source="part.kind")
+    text = serializers.CharField(source="part.text")
+    status = serializers.CharField(source="status.value")
+    certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField(), source="assessment.reasons")
+    grade = GradeSerializer(source="assessment.rating", allow_null=True)
+
+
 class AssessmentSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[status.value for status in Status])
     flagged = serializers.BooleanField()
     certainty = serializers.CharField(allow_null=True)
     reasons = serializers.ListField(child=serializers.CharField())
+    grade = GradeSerializer(allow_null=True, help_text="GRADE's rating; null when no side decides the status.")
+    parts = PartAssessmentSerializer(many=True, help_text="A split statement's parts; empty when not split.")
     links = serializers.IntegerField(help_text="How many evidence links the statement has.")
 
 
@@ -153,9 +233,11 @@ def assessment_data(statement: reports.Statement) -> dict:
     assessment = statement.assessment
     return {
         "status": statement.status.value,
-        "flagged": statement.status in FLAGGED,
+        "flagged": statement.flagged,
         "certainty": assessment.certainty,
         "reasons": list(assessment.reasons),
+        "grade": GradeSerializer(assessment.rating).data if assessment.rating else None,
+        "parts": PartAssessmentSerializer(statement.parts, many=True).data,
         "links": statement.links,
     }
 
@@ -183,8 +265,10 @@ class ClaimSerializer(FullCleanSerializer):
         read_only_fields = ["version"]
 
     def statement(self, claim: Claim) -> reports.Statement:
-        statements = self.context.get("statements") or {}
-        return statements.get(claim.pk) or reports.statements_of([claim])[0]
+        statements = self.context.setdefault("statements", {})
+        if claim.pk not in statements:  # one claim's detail: assessed once for all its fields
+            statements[claim.pk] = reports.statements_of([claim])[0]
+        return statements[claim.pk]
 
     @extend_schema_field(AssessmentSerializer)
     def get_assessment(self, claim: Claim) -> dict:
@@ -262,9 +346,11 @@ class ArticleSerializer(serializers.ModelSerializer):
 
 
 class StatementSerializer(serializers.Serializer):
-    """One statement of an article's review: its span, category, status and evidence."""
+    """One statement of an article's review, as the review page shows it: its span, category, status and its
+    strongest links (at most `reports.REVIEW_LINKS_SHOWN`); `links.evidence` lists them all."""
 
     id = serializers.IntegerField(source="claim.pk")
+    number = serializers.IntegerField(help_text="Its place among the article's statements, as on every page.")
     text = serializers.CharField(source="claim.text")
     start = serializers.IntegerField(source="claim.start", allow_null=True)
     end = serializers.IntegerField(source="claim.end", allow_null=True)
@@ -272,11 +358,27 @@ class StatementSerializer(serializers.Serializer):
     category = serializers.CharField(source="claim.category")
     checkworthy = serializers.BooleanField(source="claim.checkworthy")
     assessment = serializers.SerializerMethodField()
-    evidence = EvidenceSerializer(many=True)
+    evidence = EvidenceSerializer(
+        many=True,
+        help_text=f"Its {reports.REVIEW_LINKS_SHOWN} strongest links at most (`assessment.links` counts them all).",
+    )
+    links = serializers.SerializerMethodField()
 
     @extend_schema_field(AssessmentSerializer)
     def get_assessment(self, statement: reports.Statement) -> dict:
         return assessment_data(statement)
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_links(self, statement: reports.Statement) -> dict:
+        """The statement in the API, every one of its evidence links, and its page."""
+        request = self.context.get("request")
+        # Reversed once per response, not per statement.
+        evidence = self.context.setdefault("evidence_list", absolute(request, reverse("api:evidence-list")))
+        return {
+            "self": absolute(request, url_with("api:claim-detail", statement.claim.pk)),
+            "evidence": f"{evidence}?claim={statement.claim.pk}",
+            "page": absolute(request, statement.claim.get_absolute_url()),
+        }
 
 
 class ArticleDetailSerializer(ArticleSerializer):
