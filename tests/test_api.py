@@ -325,6 +325,51 @@ def test_check_segments_a_text_and_stores_nothing(api):
     assert Claim.objects.count() == claims
 
 
+def checked(api, text: str) -> dict:
+    response = api.post("/api/v1/check/", {"text": text}, format="json")
+    assert response.status_code == 200
+    (statement,) = response.json()["statements"]
+    return statement
+
+
+def test_check_says_what_the_claim_page_says_of_an_unreviewed_statement(api, reader):
+    """The text of a statement nobody has linked yet: the same candidates, the same line and the same curated
+    statements as that statement's page shows."""
+    original = Claim.objects.filter(evidence__isnull=False, checkworthy=True).order_by("pk").first()
+    for text, has_candidates in [
+        (original.text, True),
+        ("Synthetic quokkas juggle porcelain teacups on Tuesdays.", False),
+    ]:
+        unreviewed = Claim.objects.create(text=text, category=original.category)
+        page = reader.get(reverse("evidence:claim", args=[unreviewed.pk]))
+        statement = page.context["statement"]
+        data = checked(api, text)
+        assert [c["key"] for c in data["candidates"]] == list(statement.candidates)
+        assert bool(statement.candidates) is has_candidates
+        assert data["candidates_line"] == reports.candidates_line(statement.candidates)
+        assert data["candidates_line"].split(":")[0].split(".")[0] in page.content.decode()
+        assert [(c["id"], c["number"], c["status"]) for c in data["curated"]] == [
+            (same.claim.pk, same.number, same.status.value) for same in page.context["same"]
+        ]
+        assert bool(data["curated"]) is has_candidates  # the original says the same and has evidence
+    assert data["candidates_line"] == "No evidence found in the base."
+
+
+def test_check_runs_two_queries_per_statement_and_a_fixed_number_for_the_rest(api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sentence = "Mitragynine binds the mu-opioid receptor in synthetic test number {}."
+    checked(api, "Kratom is a plant.")  # the search lexicon is read once a minute, not per check: read it first
+    counts = []
+    for statements in (2, 4):
+        text = " ".join(sentence.format(n) for n in range(statements))
+        with CaptureQueriesContext(connection) as queries:
+            assert len(api.post("/api/v1/check/", {"text": text}, format="json").json()["statements"]) == statements
+        counts.append(len(queries))
+    assert counts[1] - counts[0] == 2 * 2
+
+
 def test_check_refuses_a_text_too_long_with_413(api, settings):
     settings.API_CHECK_MAX_CHARACTERS = 100
     response = api.post("/api/v1/check/", {"text": "Kratom is a plant. " * 10}, format="json")

@@ -398,32 +398,50 @@ class CheckRequestSerializer(serializers.Serializer):
 
 
 class CandidateSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    title = serializers.CharField()
-    year = serializers.IntegerField(allow_null=True)
-    url = serializers.CharField()
+    """A source evidence matching proposes for a statement (`evidence.query.matching`): never counted."""
+
+    key = serializers.CharField(source="source.key")
+    title = serializers.CharField(source="source.title")
+    year = serializers.IntegerField(source="source.year", allow_null=True)
+    coverage = serializers.FloatField(help_text="Share of the statement's terms (weighted by rarity) it contains.")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, candidate) -> str:
+        return absolute(self.context.get("request"), candidate.source.get_absolute_url())
 
 
 class MatchingStatementSerializer(serializers.Serializer):
+    """A curated statement saying the same (`evidence.query.same`), with its computed status."""
+
     id = serializers.IntegerField(source="claim.pk")
     article = serializers.CharField(source="claim.article.slug", allow_null=True, default=None)
-    status = serializers.CharField(source="status.value")
-    certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
-    url = serializers.CharField()
+    number = serializers.IntegerField(help_text="Its place in its article, as on every page.")
+    similarity = serializers.FloatField(help_text="Content words shared (Jaccard), at least 0.6.")
+    status = serializers.ChoiceField(choices=[status.value for status in Status], source="status.value")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, same) -> str:
+        return absolute(self.context.get("request"), same.claim.get_absolute_url())
 
 
 class CheckedStatementSerializer(serializers.Serializer):
-    start = serializers.IntegerField()
-    end = serializers.IntegerField()
-    text = serializers.CharField()
-    candidates = CandidateSerializer(many=True)
-    curated = MatchingStatementSerializer(many=True)
+    start = serializers.IntegerField(source="span.start")
+    end = serializers.IntegerField(source="span.end")
+    text = serializers.CharField(source="span.text")
+    candidates = CandidateSerializer(many=True, help_text="Candidate sources, best first (at most five).")
+    candidates_line = serializers.CharField(
+        help_text="What a statement's page says of them: “Not yet reviewed: N candidate sources (…).” or "
+        "“No evidence found in the base.”"
+    )
+    curated = MatchingStatementSerializer(
+        many=True, source="same", help_text="Curated statements with evidence saying the same, most similar first."
+    )
 
 
 class CheckResultSerializer(serializers.Serializer):
     statements = CheckedStatementSerializer(many=True)
     unchecked = serializers.IntegerField(help_text="Statements past the limit, not checked.")
-    stored = serializers.BooleanField(help_text="Always false: a check writes nothing.")
+    stored = serializers.BooleanField(default=False, help_text="Always false: a check writes nothing.")
 
 
 class ImportUploadSerializer(serializers.Serializer):

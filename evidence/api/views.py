@@ -349,35 +349,8 @@ class CheckView(APIView):
             )
         if "\x00" in text:
             raise ValidationError({"text": ["The text contains a NUL byte: send plain text."]})
-        check = checking.check_text(text)
-        statements = [
-            {
-                "start": item.span.start,
-                "end": item.span.end,
-                "text": item.span.text,
-                "candidates": [
-                    {
-                        "key": s.key,
-                        "title": s.title,
-                        "year": s.year,
-                        "url": request.build_absolute_uri(s.get_absolute_url()),
-                    }
-                    for s in item.candidates
-                ],
-                "curated": [
-                    {
-                        "id": s.claim.pk,
-                        "article": s.claim.article.slug if s.claim.article else None,
-                        "status": s.status.value,
-                        "certainty": s.assessment.certainty,
-                        "url": request.build_absolute_uri(s.claim.get_absolute_url()),
-                    }
-                    for s in item.curated
-                ],
-            }
-            for item in check.statements
-        ]
-        return Response({"statements": statements, "unchecked": check.unchecked, "stored": False})
+        result = serializers.CheckResultSerializer(checking.check_text(text), context={"request": request})
+        return Response(result.data)
 
 
 def plan_data(request, upload: BibliographyUpload) -> dict:

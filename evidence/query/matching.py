@@ -46,7 +46,7 @@ def candidates(text: str, limit: int = SHOWN) -> list[Candidate]:
     if not groups:
         return []
     ranked = search.by_relevance(Source.objects.public(), Query(tuple(groups)), every=False)
-    retrieved = list(ranked.only("pk", "key", *SCORED_FIELDS)[:RETRIEVED])
+    retrieved = list(ranked.only("pk", "key", "year", *SCORED_FIELDS)[:RETRIEVED])  # year: /check/ shows it
     if not retrieved:
         return []
     weights = _rarity(groups)
