@@ -24,6 +24,7 @@ from evidence.models import (
     Source,
 )
 from evidence.vocabularies import ScreeningStatus
+from tests.test_statement_parts import split_28  # noqa: F401 (a fixture, used by name)
 
 pytestmark = pytest.mark.django_db
 
@@ -461,3 +462,18 @@ def test_a_curator_links_evidence_and_a_bad_link_names_its_field(curator_api, cu
     assert claim.evidence.get().added_by == curator_user
     again = curator_api.post("/api/v1/evidence/", {**link, "stance": "nonsense"}, format="json")
     assert again.status_code == 400 and {e["field"] for e in again.json()["errors"]} == {"stance"}
+
+
+def test_a_split_statement_lists_its_parts_as_its_page_and_report_do(api, reader, split_28):  # noqa: F811
+    data = api.get(f"/api/v1/claims/{split_28.pk}/").json()["assessment"]
+    report = reports.report_as_dict(
+        reports.build_report(split_28.article, Claim.objects.for_review().filter(article=split_28.article))
+    )
+    (statement,) = [s for s in report["statements"] if s["claim_id"] == split_28.pk]
+    assert data["status"] == statement["status"] == "mixed" and data["flagged"]
+    assert [(p["number"], p["status"], p["certainty"]) for p in data["parts"]] == [
+        (p["number"], p["status"], p["certainty"]) for p in statement["parts"]
+    ]
+    assert [domains_as_listed(p["grade"]) for p in data["parts"]] == [p["domains"] for p in statement["parts"]]
+    page = reader.get(reverse("evidence:claim", args=[split_28.pk])).context["statement"]
+    assert [p["reasons"] for p in data["parts"]] == [list(p.assessment.reasons) for p in page.parts]
