@@ -159,6 +159,9 @@ class EvidenceSerializer(FullCleanSerializer):
         read_only_fields = ["version"]
 
 
+JUDGMENTS = [judgment.value for judgment in Judgment]  # named once in the schema (settings.ENUM_NAME_OVERRIDES)
+
+
 class OverrideSerializer(serializers.Serializer):
     judgment = serializers.CharField(source="judgment.value")
     reason = serializers.CharField()
@@ -169,10 +172,10 @@ class DomainSerializer(serializers.Serializer):
 
     domain = serializers.ChoiceField(choices=GradeDomain.values, source="domain.value")
     label = serializers.CharField(source="domain.label")
-    judgment = serializers.ChoiceField(choices=[j.value for j in Judgment], source="judgment.value")
+    judgment = serializers.ChoiceField(choices=JUDGMENTS, source="judgment.value")
     rated_down = serializers.IntegerField(source="judgment.steps", help_text="Levels this domain takes off.")
     reason = serializers.CharField(help_text="Why the domain was judged so (the computed judgment's reason).")
-    computed = serializers.ChoiceField(choices=[j.value for j in Judgment], source="computed.value")
+    computed = serializers.ChoiceField(choices=JUDGMENTS, source="computed.value")
     override = OverrideSerializer(allow_null=True)
 
 
