@@ -148,6 +148,7 @@ class Benchmark:
         pages = {
             "sources list: search + two facets": reverse("evidence:sources") + LIST_QUERY,
             "source detail": source.get_absolute_url(),
+            "statements list": reverse("evidence:claims"),
             "claim detail": claim.get_absolute_url(),
             f"review page ({article.statements:,} statements)": article.get_absolute_url(),
             "a statement's evidence, as the review page unfolds it": reverse(
@@ -162,6 +163,7 @@ class Benchmark:
         api = {
             "sources list: search + two facets": reverse("api:source-list") + LIST_QUERY,
             "source detail": reverse("api:source-detail", args=[source.key]),
+            "statements list": reverse("api:claim-list"),
             "claim detail": reverse("api:claim-detail", args=[claim.pk]),
             f"review page ({article.statements:,} statements)": reverse("api:article-detail", args=[article.slug]),
             "adverse-effects overview": reverse("api:adverse-effect-matrix"),

@@ -1,8 +1,11 @@
-"""Checking a text without storing it: its statements, each with candidate sources and the curated
-statements of the same wording with their status (computed by `reports`, as on every page).
+"""Checking a text without storing it: its statements, each matched against the evidence base as a statement's
+page matches an unsupported one, so that the API says what the page says.
 
-Candidates come from `suggestions.suggest_sources` for now; a better statement matcher can take its place
-without changing what callers receive.
+- Candidate sources: evidence matching (`evidence.query.matching.candidates`, what `with_candidates` gives the
+  claim page and `flag_article`), only those clearing its coverage threshold: "Not yet reviewed: N candidate
+  sources" or "No evidence found in the base".
+- Curated statements saying the same (`evidence.query.same`, the claim page's "Same as statement N of …"),
+  each with its status computed by `reports`, as on every page.
 """
 
 from __future__ import annotations
@@ -10,19 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import reports
-from .models import Claim, Source
+from .query import matching, same
 from .segmentation import Span, statements
-from .suggestions import suggest_sources
 
 MAX_STATEMENTS = 200  # a long text is checked up to here; the caller is told how many were left
-CANDIDATES = 3
 
 
 @dataclass(frozen=True)
 class CheckedStatement:
     span: Span
-    candidates: list[Source]
-    curated: list[reports.Statement]
+    candidates: list[matching.Candidate]
+    same: list[same.SameStatement]
+
+    @property
+    def candidates_line(self) -> str:
+        """The claim page's line for an unreviewed statement's candidates."""
+        return reports.candidates_line(tuple(candidate.source.key for candidate in self.candidates))
 
 
 @dataclass(frozen=True)
@@ -32,17 +38,14 @@ class Check:
 
 
 def check_text(text: str) -> Check:
+    """Two queries per statement for its candidates, and a fixed number for the curated statements of all."""
     spans = statements(text)
     checked = spans[:MAX_STATEMENTS]
-    curated: dict[str, list[reports.Statement]] = {}
-    same_wording = Claim.objects.for_review().filter(text__in={span.text for span in checked})
-    for statement in reports.statements_of(same_wording):
-        curated.setdefault(statement.claim.text, []).append(statement)
-    public = Source.objects.public()
+    saying = same.statements_saying([span.text for span in checked])
     return Check(
         [
-            CheckedStatement(span, suggest_sources(span.text, public, CANDIDATES), curated.get(span.text, []))
-            for span in checked
+            CheckedStatement(span, matching.candidates(span.text), found)
+            for span, found in zip(checked, saying, strict=True)
         ],
         len(spans) - len(checked),
     )

@@ -290,6 +290,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by more than one field get one name (judged and computed GRADE judgments; certainty).
+    "ENUM_NAME_OVERRIDES": {
+        "DomainJudgmentEnum": "evidence.api.serializers.JUDGMENTS",
+        "CertaintyEnum": "evidence.grade.CERTAINTY",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "evidence.api.problems.document_problems",

@@ -87,11 +87,6 @@ def counts_drafts(request: HttpRequest) -> bool:
     return request.GET.get("drafts") == "include"
 
 
-# Evidence rows per statement when the review page unfolds it, strongest stance first; the statement's own
-# page lists them all. An article of 1,000 statements with 25 links each would otherwise be a 9 MB page.
-REVIEW_LINKS_SHOWN = 5
-
-
 @read_only
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
@@ -116,7 +111,7 @@ def statement_evidence(request: HttpRequest, pk: int, fragment: bool = False) ->
     place. Eight queries whatever the article's length; evidence matching adds its own for an unsupported one."""
     claim = get_object_or_404(Claim.objects.select_related("article").with_numbers(), pk=pk)
     links = Evidence.objects.filter(claim=claim)
-    (statement,) = reports.statements_read_as_values([claim], links, counts_drafts(request), REVIEW_LINKS_SHOWN)
+    (statement,) = reports.statements_read_as_values([claim], links, counts_drafts(request), reports.REVIEW_LINKS_SHOWN)
     (statement,) = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements
     context = {"statement": statement, "article": claim.article, "drafts": counts_drafts(request)}
     template = "evidence/_statement_evidence.html" if fragment else "evidence/statement_evidence.html"

@@ -10,8 +10,21 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from evidence import filters
-from evidence.models import Claim, Source
+from evidence import filters, reports
+from evidence.models import (
+    AdverseEffect,
+    AdverseEffectReport,
+    Article,
+    Author,
+    Authorship,
+    Claim,
+    Compound,
+    GradeOverride,
+    GradeUpgrade,
+    Source,
+)
+from evidence.vocabularies import ScreeningStatus
+from tests.test_statement_parts import split_28  # noqa: F401 (a fixture, used by name)
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +138,75 @@ def test_an_unknown_citation_style_is_406(api):
     assert response.status_code == 406 and response["Content-Type"] == PROBLEM
 
 
+def walk(api, url: str) -> list[dict]:
+    """Every result of a list, following the cursor to the end."""
+    found, url = [], f"{url}{'&' if '?' in url else '?'}page_size=100"
+    while url:
+        page = api.get(url).json()
+        found += page["results"]
+        url = page["next"]
+    return found
+
+
+def negotiated(api, url: str, accept: str) -> str:
+    return b"".join(api.get(url, HTTP_ACCEPT=accept).streaming_content).decode()
+
+
+def make_candidate() -> Source:
+    """A record awaiting screening (obviously synthetic) that every facet and search of the test would find."""
+    candidate = Source.objects.create(
+        key="SyntheticCandidate2099",
+        entry_type="article",
+        title="Synthetic candidate record: kratom in synthetic animals",
+        abstract="Synthetic kratom text.",
+        year=2099,
+        study_design="animal-study",
+        population="animals",
+        screening_status=ScreeningStatus.CANDIDATE,
+    )
+    compound = Compound.objects.get(slug="mitragynine")
+    candidate.compounds.add(compound)
+    author = Author.objects.create(family="Synthetica-Candidate", given="Test")
+    Authorship.objects.create(source=candidate, author=author, position=1)
+    AdverseEffectReport.objects.create(
+        source=candidate, effect=AdverseEffect.objects.order_by("pk").first(), compound=compound, setting="case-report"
+    )
+    return candidate
+
+
+def test_a_candidate_never_appears_to_anonymous_callers(api):
+    query = "/api/v1/sources/?q=kratom&design=animal-study&page_size=100"
+    before, matrix = api.get(query).json(), api.get("/api/v1/overviews/adverse-effects/").json()
+    candidate = make_candidate()
+    after = api.get(query).json()
+    assert (after["count"], after["facets"]) == (before["count"], before["facets"])
+    assert candidate.key not in {s["key"] for s in after["results"]}
+    assert api.get(f"/api/v1/sources/{candidate.key}/").status_code == 404
+    assert api.get(f"/api/v1/sources/{candidate.key}/", HTTP_ACCEPT="application/x-bibtex").status_code == 404
+    for accept in ("application/x-bibtex", "application/vnd.citationstyles.csl+json"):
+        assert candidate.key not in negotiated(api, "/api/v1/sources/?q=synthetic", accept)
+    assert "Synthetica-Candidate" not in {a["family"] for a in walk(api, "/api/v1/authors/")}
+    harms = walk(api, "/api/v1/adverse-effect-reports/")
+    assert harms and candidate.key not in {h["source"] for h in harms}
+    assert api.get("/api/v1/overviews/adverse-effects/").json() == matrix
+    assert all(s["screening_status"] is None for s in after["results"])
+    # Included at screening, the same record is in every one of them: the checks above can fail.
+    Source.objects.filter(pk=candidate.pk).update(screening_status=ScreeningStatus.INCLUDED)
+    assert candidate.key in negotiated(api, "/api/v1/sources/?q=synthetic", "application/x-bibtex")
+    assert api.get(query).json()["count"] == before["count"] + 1
+    assert "Synthetica-Candidate" in {a["family"] for a in walk(api, "/api/v1/authors/")}
+    assert candidate.key in {h["source"] for h in walk(api, "/api/v1/adverse-effect-reports/")}
+
+
+def test_curators_read_a_candidate_with_its_screening_status(curator_api, api):
+    candidate = make_candidate()
+    data = curator_api.get(f"/api/v1/sources/{candidate.key}/").json()
+    assert data["screening_status"] == "candidate"
+    assert curator_api.get("/api/v1/sources/Kruegel2016/").json()["screening_status"] == "included"
+    assert api.get("/api/v1/sources/Kruegel2016/").json()["screening_status"] is None
+    assert candidate.key in {h["source"] for h in walk(curator_api, "/api/v1/adverse-effect-reports/")}
+
+
 def test_get_answers_with_an_etag_and_304_when_it_matches(api):
     response = api.get("/api/v1/sources/Kruegel2016/")
     assert response["Cache-Control"] == "no-cache" and "Accept" in response["Vary"]
@@ -143,6 +225,14 @@ def test_the_article_endpoint_has_the_review_pages_statuses(api, reader):
     assert data["text"] == report.article.text
     first = next(s for s in data["statements"] if s["anchored"])
     assert data["text"][first["start"] : first["end"]] == first["text"]
+    # Folded as the page is: the candidates it counts, no link objects; `links.evidence` lists them all.
+    assert {s["id"]: s["candidates"] for s in data["statements"]} == {
+        s.claim.pk: list(s.candidates or ()) for s in report.statements
+    }
+    assert "evidence" not in data["statements"][0]
+    assert [s["number"] for s in data["statements"]] == [s.number for s in report.statements]
+    busiest = max(data["statements"], key=lambda s: s["assessment"]["links"])
+    assert len(walk(api, busiest["links"]["evidence"])) == busiest["assessment"]["links"] > 1
 
 
 def test_claims_carry_status_certainty_reasons_and_evidence(api, reader):
@@ -153,6 +243,62 @@ def test_claims_carry_status_certainty_reasons_and_evidence(api, reader):
     assert data["assessment"]["status"] == statement.status.value
     assert data["assessment"]["reasons"] == list(statement.assessment.reasons)
     assert len(data["evidence"]) == len(statement.evidence)
+
+
+def every_claim(api) -> dict[int, dict]:
+    """Each claim's assessment as the API lists it."""
+    return {claim["id"]: claim["assessment"] for claim in walk(api, "/api/v1/claims/")}
+
+
+def domains_as_listed(grade: dict | None) -> dict | None:
+    """The API's domains in the shape of the flag report's (`reports.report_as_dict`)."""
+    if grade is None:
+        return None
+    keep = ("judgment", "reason", "computed", "override")
+    return {domain["domain"]: {name: domain[name] for name in keep} for domain in grade["domains"]}
+
+
+def test_every_claims_certainty_and_grade_domains_are_the_reports_and_the_claim_pages(api, reader):
+    claim = Claim.objects.filter(evidence__isnull=False).order_by("pk").first()
+    GradeOverride.objects.create(claim=claim, domain="imprecision", judgment="serious", reason="Synthetic test reason.")
+    GradeUpgrade.objects.create(claim=claim, kind="dose-response", reason="Synthetic test gradient.")
+    listed = every_claim(api)
+    assessed = dict(listed)
+    assert len(assessed) == Claim.objects.count()
+    rated = 0
+    for article in Article.objects.all():
+        report = reports.report_as_dict(
+            reports.build_report(article, Claim.objects.for_review().filter(article=article))
+        )
+        for statement in report["statements"]:
+            mine = assessed.pop(statement["claim_id"])
+            assert (mine["status"], mine["certainty"]) == (statement["status"], statement["certainty"])
+            assert domains_as_listed(mine["grade"]) == statement["domains"]
+            assert (mine["grade"] or {}).get("symbols") == statement["certainty_symbols"]
+            rated += mine["grade"] is not None
+    assert not assessed and rated  # every claim is in an article, and some have a rating
+    # The claim page: the same domains, reasons, start and upgrades as it lists them.
+    for claim_id, assessment in listed.items():
+        grade = assessment["grade"]
+        rating = reader.get(reverse("evidence:claim", args=[claim_id])).context["statement"].assessment.rating
+        if rating is None:
+            assert grade is None
+            continue
+        assert [(d["label"], d["judgment"], d["reason"]) for d in grade["domains"]] == [
+            (d.domain.label, d.judgment.value, d.reason) for d in rating.domains
+        ]
+        assert (grade["certainty"], grade["start_reason"], grade["summary"]) == (
+            rating.certainty,
+            rating.start_reason,
+            rating.reason,
+        )
+        assert [(u["kind"], u["reason"], u["rated_up"]) for u in grade["upgrades"]] == [
+            (u.kind, u.reason, steps) for u, steps in rating.upgrades
+        ]
+    grade = listed[claim.pk]["grade"]
+    imprecision = next(d for d in grade["domains"] if d["domain"] == "imprecision")
+    assert imprecision["override"] == {"judgment": "serious", "reason": "Synthetic test reason."}
+    assert [u["kind"] for u in grade["upgrades"]] == ["dose-response"]
 
 
 def test_the_claims_list_filters_by_status_as_the_page_does(api, reader):
@@ -178,6 +324,51 @@ def test_check_segments_a_text_and_stores_nothing(api):
     assert [text[s["start"] : s["end"]] for s in statements] == [s["text"] for s in statements]
     assert len(statements) == 2 and statements[1]["candidates"]
     assert Claim.objects.count() == claims
+
+
+def checked(api, text: str) -> dict:
+    response = api.post("/api/v1/check/", {"text": text}, format="json")
+    assert response.status_code == 200
+    (statement,) = response.json()["statements"]
+    return statement
+
+
+def test_check_says_what_the_claim_page_says_of_an_unreviewed_statement(api, reader):
+    """The text of a statement nobody has linked yet: the same candidates, the same line and the same curated
+    statements as that statement's page shows."""
+    original = Claim.objects.filter(evidence__isnull=False, checkworthy=True).order_by("pk").first()
+    for text, has_candidates in [
+        (original.text, True),
+        ("Synthetic quokkas juggle porcelain teacups on Tuesdays.", False),
+    ]:
+        unreviewed = Claim.objects.create(text=text, category=original.category)
+        page = reader.get(reverse("evidence:claim", args=[unreviewed.pk]))
+        statement = page.context["statement"]
+        data = checked(api, text)
+        assert [c["key"] for c in data["candidates"]] == list(statement.candidates)
+        assert bool(statement.candidates) is has_candidates
+        assert data["candidates_line"] == reports.candidates_line(statement.candidates)
+        assert data["candidates_line"].split(":")[0].split(".")[0] in page.content.decode()
+        assert [(c["id"], c["number"], c["status"]) for c in data["curated"]] == [
+            (same.claim.pk, same.number, same.status.value) for same in page.context["same"]
+        ]
+        assert bool(data["curated"]) is has_candidates  # the original says the same and has evidence
+    assert data["candidates_line"] == "No evidence found in the base."
+
+
+def test_check_runs_two_queries_per_statement_and_a_fixed_number_for_the_rest(api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sentence = "Mitragynine binds the mu-opioid receptor in synthetic test number {}."
+    checked(api, "Kratom is a plant.")  # the search lexicon is read once a minute, not per check: read it first
+    counts = []
+    for statements in (2, 4):
+        text = " ".join(sentence.format(n) for n in range(statements))
+        with CaptureQueriesContext(connection) as queries:
+            assert len(api.post("/api/v1/check/", {"text": text}, format="json").json()["statements"]) == statements
+        counts.append(len(queries))
+    assert counts[1] - counts[0] == 2 * 2
 
 
 def test_check_refuses_a_text_too_long_with_413(api, settings):
@@ -271,3 +462,18 @@ def test_a_curator_links_evidence_and_a_bad_link_names_its_field(curator_api, cu
     assert claim.evidence.get().added_by == curator_user
     again = curator_api.post("/api/v1/evidence/", {**link, "stance": "nonsense"}, format="json")
     assert again.status_code == 400 and {e["field"] for e in again.json()["errors"]} == {"stance"}
+
+
+def test_a_split_statement_lists_its_parts_as_its_page_and_report_do(api, reader, split_28):  # noqa: F811
+    data = api.get(f"/api/v1/claims/{split_28.pk}/").json()["assessment"]
+    report = reports.report_as_dict(
+        reports.build_report(split_28.article, Claim.objects.for_review().filter(article=split_28.article))
+    )
+    (statement,) = [s for s in report["statements"] if s["claim_id"] == split_28.pk]
+    assert data["status"] == statement["status"] == "mixed" and data["flagged"]
+    assert [(p["number"], p["status"], p["certainty"]) for p in data["parts"]] == [
+        (p["number"], p["status"], p["certainty"]) for p in statement["parts"]
+    ]
+    assert [domains_as_listed(p["grade"]) for p in data["parts"]] == [p["domains"] for p in statement["parts"]]
+    page = reader.get(reverse("evidence:claim", args=[split_28.pk])).context["statement"]
+    assert [p["reasons"] for p in data["parts"]] == [list(p.assessment.reasons) for p in page.parts]

@@ -112,3 +112,23 @@ def test_twenty_concurrent_commits_of_one_plan_create_one_set_of_rows(live_serve
     assert len({r.text for r in responses}) == 1
     assert Source.objects.filter(title__startswith="A synthetic test record").count() == 1
     assert Source.objects.filter(title="Another synthetic test record").count() == 1
+
+
+@pytest.mark.django_db
+def test_curators_see_the_api_uploads_in_the_admin_read_only(curator_api, curator):
+    from django.urls import reverse
+
+    planned = upload(curator_api).json()
+    committed = upload(curator_api, SYNTHETIC_BIBTEX.replace(b"2099a", b"2099c")).json()
+    result = curator_api.post(committed["commit"]).json()
+    listing = curator.get(reverse("admin:evidence_bibliographyupload_changelist"))
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "planned, not committed" in html and f"{len(result['created'])} created, 0 updated" in html
+    assert result["batch"] in html and planned["content_sha256"] in html
+    assert curator.get(reverse("admin:evidence_bibliographyupload_add")).status_code == 403
+    change = reverse("admin:evidence_bibliographyupload_change", args=[planned["id"]])
+    page = curator.get(change)
+    assert page.status_code == 200 and 'type="submit"' not in page.content.decode().split('id="content-main"')[1]
+    assert curator.post(change, {"filename": "changed.bib"}).status_code == 403
+    assert BibliographyUpload.objects.get(pk=planned["id"]).filename == "synthetic.bib"

@@ -210,7 +210,7 @@ def test_markdown_report_lists_flagged_statements_with_reasons(reader):
 def test_each_statement_opens_on_its_strongest_links_and_a_way_to_all_of_them(reader):
     from django.db.models import Count
 
-    from evidence.views import REVIEW_LINKS_SHOWN
+    from evidence.reports import REVIEW_LINKS_SHOWN
 
     claim = Claim.objects.annotate(n=Count("evidence")).filter(n__gt=REVIEW_LINKS_SHOWN).order_by("-n", "pk").first()
     page = reader.get(reverse("evidence:article", args=[claim.article.slug])).content.decode()

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count
 from django.urls import reverse
 
 from evidence import synthetic
@@ -83,13 +84,44 @@ def test_pages_stay_bounded_with_the_corpus_loaded(reader, django_capture_on_com
     assert 'rel="prev" href="?page=3"' in last and 'rel="prev" href="?page=4&amp;sources=1"' in last
 
 
+def test_api_endpoints_stay_bounded_with_the_corpus_loaded(reader, django_capture_on_commit_callbacks):
+    """The API's lists and details run as many queries on the demo data as with 1,000 more sources, and an
+    article of many statements as one of few."""
+    urls = [
+        "/api/v1/sources/?q=kratom&design=animal-study",
+        "/api/v1/claims/",
+        "/api/v1/articles/",
+        "/api/v1/overviews/adverse-effects/",
+        f"/api/v1/claims/{Claim.objects.filter(evidence__isnull=False).order_by('pk').first().pk}/",
+    ]
+    count_queries(reader, urls[0])  # the search lexicon is read once a minute: read it first
+    before = {url: count_queries(reader, url) for url in urls}
+    demo_article = count_queries(reader, "/api/v1/articles/kratom-for-chronic-pain/")
+    with django_capture_on_commit_callbacks(execute=True):  # committed: the statuses stored
+        call_command("generate_corpus", "--sources", "1000", "--seed", "3", stdout=io.StringIO())
+    assert {url: count_queries(reader, url) for url in urls} == before
+    largest = Article.objects.filter(slug__startswith=synthetic.SYNTHETIC_SLUG).order_by("slug").first()
+    assert largest.claims.count() != Claim.objects.filter(article__slug="kratom-for-chronic-pain").count()
+    assert count_queries(reader, f"/api/v1/articles/{largest.slug}/") == demo_article
+    busiest = Claim.objects.filter(article=largest, evidence__isnull=False).order_by("pk").first()
+    assert count_queries(reader, f"/api/v1/claims/{busiest.pk}/") == before[urls[-1]]
+    # A source bearing on one statement and one bearing on many: each linked statement assessed at once.
+    synthetic_sources = Source.objects.filter(key__startswith=synthetic.SYNTHETIC_PREFIX)
+    cited = synthetic_sources.annotate(links=Count("evidence")).filter(links__gt=0).order_by("links", "pk")
+    fewest, most = cited.first(), cited.last()
+    assert most.links > fewest.links
+    assert count_queries(reader, f"/api/v1/sources/{fewest.key}/") == count_queries(
+        reader, f"/api/v1/sources/{most.key}/"
+    )
+
+
 def test_the_benchmark_prints_every_figure(corpus):
     out = io.StringIO()
     call_command("benchmark", "--repeat", "2", "--entries", "100", "--json", stdout=out)
     figures = json.loads(out.getvalue())
     names = [row["name"] for row in figures["rows"]]
     pages = [name for name in names if not name.startswith("  API")]
-    assert pages[:3] == ["sources list: search + two facets", "source detail", "claim detail"]
+    assert pages[:4] == ["sources list: search + two facets", "source detail", "statements list", "claim detail"]
     assert "import 100 BibTeX entries, commit" in names and "export 100 sources as csv (from the database)" in names
     assert "write 100 records as BibTeX (LaTeX-escaped)" in names
     assert f"recompute all {Claim.objects.count():,} claims' stored statuses" in names
@@ -103,7 +135,7 @@ def test_the_benchmark_can_measure_the_pages_alone(corpus):
     out = io.StringIO()
     call_command("benchmark", "--only", "pages", "--repeat", "1", "--json", stdout=out)
     rows = json.loads(out.getvalue())["rows"]
-    assert len(rows) == 14 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
+    assert len(rows) == 16 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
     # Each page's size, as sent: the review page's target is in bytes as well as milliseconds.
     assert all(row["bytes"] > 0 for row in rows)
     floored = [row for row in rows if row["floor"] and not row["name"].startswith("  API")]

@@ -1,5 +1,5 @@
 """Importing a bibliography from the sources' admin: upload -> preview of every entry's fate -> commit;
-and the import log, read-only."""
+the import log and the API's uploads, read-only."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from ..bibliography.importer import (
     plan_import,
     read_import,
 )
-from ..models import ImportLog
+from ..models import BibliographyUpload, ImportLog
 from ..screening import commit_identified
 from .forms import BibliographyUploadForm
 from .readonly import ReadOnlyRecords
@@ -117,3 +117,29 @@ class ImportLogAdmin(ReadOnlyRecords, admin.ModelAdmin):
     def records(self, log: ImportLog) -> str:
         url = reverse("admin:evidence_source_changelist") + f"?q={log.batch}"
         return format_html('<a href="{}">{}</a>', url, log.batch)
+
+
+@admin.register(BibliographyUpload)
+class BibliographyUploadAdmin(ReadOnlyRecords, admin.ModelAdmin):
+    """Bibliographies uploaded through the API (`/api/v1/imports/`), planned and perhaps committed: looked at,
+    never edited. The uploaded bytes stay out of the pages (an upload may be megabytes)."""
+
+    list_display = ["uploaded_at", "filename", "format", "uploaded_by", "committed_at", "outcome", "content_sha256"]
+    list_filter = ["format", ("committed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["uploaded_by"]
+    search_fields = ["filename", "content_sha256", "uploaded_by__username"]
+    date_hierarchy = "uploaded_at"
+    exclude = ["content"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).defer("content")
+
+    @admin.display(description="outcome")
+    def outcome(self, upload: BibliographyUpload) -> str:
+        """Not committed, or what the commit wrote with a link to its batch among the sources."""
+        if upload.result is None:
+            return "planned, not committed"
+        batch = upload.result["batch"]
+        url = reverse("admin:evidence_source_changelist") + f"?q={batch}"
+        created, updated = len(upload.result["created"]), len(upload.result["updated"])
+        return format_html('{} created, {} updated: <a href="{}">{}</a>', created, updated, url, batch)

@@ -14,6 +14,13 @@ class CanImportSources(BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.has_perm("evidence.add_source"))
 
 
+def sees_every_source(request) -> bool:
+    """Curators (the admin's `view source` permission) read every source with its screening status through
+    the API; everyone else reads only `Source.objects.public()`, as on the pages."""
+    user = getattr(request, "user", None)
+    return bool(user and user.is_authenticated and user.has_perm("evidence.view_source"))
+
+
 class AnonymousCheckThrottle(AnonRateThrottle):
     """Anonymous callers of /check/ are rate-limited (API_CHECK_ANON_RATE); signed-in curators are not."""
 

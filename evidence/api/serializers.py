@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 from .. import claim_status, reports
 from ..bibliography.formats import EXPORT_FORMATS
 from ..bibliography.importer import Action
+from ..grade import CERTAINTY, Judgment, Rating
 from ..models import (
     AdverseEffect,
     AdverseEffectReport,
@@ -24,7 +25,9 @@ from ..models import (
     Source,
     url_with,
 )
-from ..support import FLAGGED, Status
+from ..support import Status
+from ..vocabularies import GradeDomain, ScreeningStatus, UpgradeKind
+from .permissions import sees_every_source
 
 
 class FullCleanSerializer(serializers.ModelSerializer):
@@ -67,6 +70,7 @@ class SourceSerializer(FullCleanSerializer):
     compounds = serializers.SlugRelatedField(
         slug_field="slug", queryset=Compound.objects.all(), many=True, required=False
     )
+    screening_status = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -76,7 +80,7 @@ class SourceSerializer(FullCleanSerializer):
             "pages", "publisher", "place", "report_type", "howpublished", "doi", "pmid", "pmcid", "url",
             "abstract", "summary", "keywords", "study_design", "population", "sample_size", "sample_size_unit",
             "compounds", "retraction_status", "retraction_date", "retraction_reason", "retraction_notice",
-            "curation_status", "provenance", "version", "created_at",
+            "curation_status", "screening_status", "provenance", "version", "created_at",
             "updated_at", "links",
         ]  # fmt: skip
         read_only_fields = ["version", "created_at", "updated_at"]
@@ -85,6 +89,17 @@ class SourceSerializer(FullCleanSerializer):
     @extend_schema_field(AuthorSerializer(many=True))
     def get_authors(self, source: Source) -> list[dict]:
         return AuthorSerializer(source.ordered_authors, many=True).data
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=ScreeningStatus.values,
+            allow_null=True,
+            help_text="Curators only (a token with the `view source` permission): where the record stands in "
+            "screening. Null for everyone else, who only ever reads included sources.",
+        )
+    )
+    def get_screening_status(self, source: Source) -> str | None:
+        return source.screening_status if sees_every_source(self.context.get("request")) else None
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
     def get_links(self, source: Source) -> dict:
@@ -106,8 +121,8 @@ class LinkedStatementSerializer(serializers.Serializer):
     article = serializers.CharField(source="link.claim.article.slug", allow_null=True, default=None)
     stance = serializers.CharField(source="link.stance")
     finding = serializers.CharField(source="link.finding")
-    status = serializers.CharField(source="assessment.status.value")
-    certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
+    status = serializers.CharField(source="statement.status.value")
+    certainty = serializers.CharField(source="statement.assessment.certainty", allow_null=True)
 
 
 class HarmSerializer(serializers.ModelSerializer):
@@ -128,8 +143,10 @@ class SourceDetailSerializer(SourceSerializer):
 
     @extend_schema_field(LinkedStatementSerializer(many=True))
     def get_statements(self, source: Source) -> list[dict]:
-        links = Evidence.objects.filter(source=source).with_claims_to_assess()
-        rows = [{"link": link, "assessment": reports.assess_claim(link.claim)} for link in links]
+        links = list(Evidence.objects.filter(source=source).with_claims_to_assess())
+        # Every linked claim assessed at once, as on the source's page: a fixed number of queries.
+        assessed = reports.statements_of(link.claim for link in links)
+        rows = [{"link": link, "statement": statement} for link, statement in zip(links, assessed, strict=True)]
         return LinkedStatementSerializer(rows, many=True).data
 
 
@@ -142,23 +159,82 @@ class EvidenceSerializer(FullCleanSerializer):
         read_only_fields = ["version"]
 
 
+JUDGMENTS = [judgment.value for judgment in Judgment]  # named once in the schema (settings.ENUM_NAME_OVERRIDES)
+
+
+class OverrideSerializer(serializers.Serializer):
+    judgment = serializers.CharField(source="judgment.value")
+    reason = serializers.CharField()
+
+
+class DomainSerializer(serializers.Serializer):
+    """One GRADE domain as the claim page lists it: the judgment, why, and a curator's override if any."""
+
+    domain = serializers.ChoiceField(choices=GradeDomain.values, source="domain.value")
+    label = serializers.CharField(source="domain.label")
+    judgment = serializers.ChoiceField(choices=JUDGMENTS, source="judgment.value")
+    rated_down = serializers.IntegerField(source="judgment.steps", help_text="Levels this domain takes off.")
+    reason = serializers.CharField(help_text="Why the domain was judged so (the computed judgment's reason).")
+    computed = serializers.ChoiceField(choices=JUDGMENTS, source="computed.value")
+    override = OverrideSerializer(allow_null=True)
+
+
+class UpgradeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=UpgradeKind.values)
+    label = serializers.CharField()
+    reason = serializers.CharField()
+    rated_up = serializers.IntegerField(help_text="Levels it gave: 0 on a body that starts high.")
+
+
+class GradeSerializer(serializers.Serializer):
+    """GRADE's rating (evidence/grade.py): where the body starts, the five domains, upgrades, the result."""
+
+    certainty = serializers.ChoiceField(choices=CERTAINTY)
+    symbols = serializers.CharField(help_text="GRADE's ⊕⊕◯◯ for low.")
+    starts_at = serializers.SerializerMethodField()
+    start_reason = serializers.CharField()
+    domains = DomainSerializer(many=True)
+    upgrades = serializers.SerializerMethodField()
+    summary = serializers.CharField(source="reason")
+
+    @extend_schema_field(serializers.ChoiceField(choices=CERTAINTY))
+    def get_starts_at(self, rating: Rating) -> str:
+        return CERTAINTY[rating.start]
+
+    @extend_schema_field(UpgradeSerializer(many=True))
+    def get_upgrades(self, rating: Rating) -> list[dict]:
+        # Plain rows, no serializer per rating: an article's 1,000 statements each have a rating.
+        return [
+            {"kind": u.kind, "label": str(UpgradeKind(u.kind).label), "reason": u.reason, "rated_up": steps}
+            for u, steps in rating.upgrades
+        ]
+
+
+class PartAssessmentSerializer(serializers.Serializer):
+    """One part of a split statement, assessed from its own links, as the claim page shows it."""
+
+    number = serializers.CharField()
+    kind = serializers.CharField(source="part.kind")
+    text = serializers.CharField(source="part.text")
+    status = serializers.CharField(source="status.value")
+    certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField(), source="assessment.reasons")
+    grade = GradeSerializer(source="assessment.rating", allow_null=True)
+
+
 class AssessmentSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[status.value for status in Status])
+    """A statement's status, certainty and reasons, read from its `reports.Statement` (one serializer for a
+    whole list: binding one per statement took a third of an article's time)."""
+
+    status = serializers.ChoiceField(choices=[status.value for status in Status], source="status.value")
     flagged = serializers.BooleanField()
-    certainty = serializers.CharField(allow_null=True)
-    reasons = serializers.ListField(child=serializers.CharField())
+    certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField(), source="assessment.reasons")
+    grade = GradeSerializer(
+        source="assessment.rating", allow_null=True, help_text="GRADE's rating; null when no side decides the status."
+    )
+    parts = PartAssessmentSerializer(many=True, help_text="A split statement's parts; empty when not split.")
     links = serializers.IntegerField(help_text="How many evidence links the statement has.")
-
-
-def assessment_data(statement: reports.Statement) -> dict:
-    assessment = statement.assessment
-    return {
-        "status": statement.status.value,
-        "flagged": statement.status in FLAGGED,
-        "certainty": assessment.certainty,
-        "reasons": list(assessment.reasons),
-        "links": statement.links,
-    }
 
 
 class ClaimSerializer(FullCleanSerializer):
@@ -184,12 +260,14 @@ class ClaimSerializer(FullCleanSerializer):
         read_only_fields = ["version"]
 
     def statement(self, claim: Claim) -> reports.Statement:
-        statements = self.context.get("statements") or {}
-        return statements.get(claim.pk) or claim_status.statements_of([claim])[0]
+        statements = self.context.setdefault("statements", {})
+        if claim.pk not in statements:  # one claim's detail: assessed once for all its fields
+            statements[claim.pk] = claim_status.statements_of([claim])[0]
+        return statements[claim.pk]
 
     @extend_schema_field(AssessmentSerializer)
     def get_assessment(self, claim: Claim) -> dict:
-        return assessment_data(self.statement(claim))
+        return AssessmentSerializer(self.statement(claim)).data
 
     @extend_schema_field(EvidenceSerializer(many=True))
     def get_evidence(self, claim: Claim) -> list[dict]:
@@ -263,21 +341,39 @@ class ArticleSerializer(serializers.ModelSerializer):
 
 
 class StatementSerializer(serializers.Serializer):
-    """One statement of an article's review: its span, category, status and evidence."""
+    """One statement of an article's review, as the review page shows it folded: its span, category, status,
+    certainty and, when unsupported, the sources evidence matching proposes; `links.evidence` lists its
+    evidence links, as the page's statement opens them."""
 
     id = serializers.IntegerField(source="claim.pk")
+    number = serializers.IntegerField(help_text="Its place among the article's statements, as on every page.")
     text = serializers.CharField(source="claim.text")
     start = serializers.IntegerField(source="claim.start", allow_null=True)
     end = serializers.IntegerField(source="claim.end", allow_null=True)
     anchored = serializers.BooleanField()
     category = serializers.CharField(source="claim.category")
     checkworthy = serializers.BooleanField(source="claim.checkworthy")
-    assessment = serializers.SerializerMethodField()
-    evidence = EvidenceSerializer(many=True)
+    assessment = AssessmentSerializer(source="*")
+    candidates = serializers.SerializerMethodField(
+        help_text="Keys of the sources evidence matching proposes for an unsupported statement: never counted."
+    )
+    links = serializers.SerializerMethodField()
 
-    @extend_schema_field(AssessmentSerializer)
-    def get_assessment(self, statement: reports.Statement) -> dict:
-        return assessment_data(statement)
+    @extend_schema_field({"type": "array", "items": {"type": "string"}})
+    def get_candidates(self, statement: reports.Statement) -> list[str]:
+        return list(statement.candidates or ())
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_links(self, statement: reports.Statement) -> dict:
+        """The statement in the API, every one of its evidence links, and its page."""
+        request = self.context.get("request")
+        # Reversed once per response, not per statement.
+        evidence = self.context.setdefault("evidence_list", absolute(request, reverse("api:evidence-list")))
+        return {
+            "self": absolute(request, url_with("api:claim-detail", statement.claim.pk)),
+            "evidence": f"{evidence}?claim={statement.claim.pk}",
+            "page": absolute(request, statement.claim.get_absolute_url()),
+        }
 
 
 class ArticleDetailSerializer(ArticleSerializer):
@@ -297,32 +393,50 @@ class CheckRequestSerializer(serializers.Serializer):
 
 
 class CandidateSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    title = serializers.CharField()
-    year = serializers.IntegerField(allow_null=True)
-    url = serializers.CharField()
+    """A source evidence matching proposes for a statement (`evidence.query.matching`): never counted."""
+
+    key = serializers.CharField(source="source.key")
+    title = serializers.CharField(source="source.title")
+    year = serializers.IntegerField(source="source.year", allow_null=True)
+    coverage = serializers.FloatField(help_text="Share of the statement's terms (weighted by rarity) it contains.")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, candidate) -> str:
+        return absolute(self.context.get("request"), candidate.source.get_absolute_url())
 
 
 class MatchingStatementSerializer(serializers.Serializer):
+    """A curated statement saying the same (`evidence.query.same`), with its computed status."""
+
     id = serializers.IntegerField(source="claim.pk")
     article = serializers.CharField(source="claim.article.slug", allow_null=True, default=None)
-    status = serializers.CharField(source="status.value")
-    certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
-    url = serializers.CharField()
+    number = serializers.IntegerField(help_text="Its place in its article, as on every page.")
+    similarity = serializers.FloatField(help_text="Content words shared (Jaccard), at least 0.6.")
+    status = serializers.ChoiceField(choices=[status.value for status in Status], source="status.value")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, same) -> str:
+        return absolute(self.context.get("request"), same.claim.get_absolute_url())
 
 
 class CheckedStatementSerializer(serializers.Serializer):
-    start = serializers.IntegerField()
-    end = serializers.IntegerField()
-    text = serializers.CharField()
-    candidates = CandidateSerializer(many=True)
-    curated = MatchingStatementSerializer(many=True)
+    start = serializers.IntegerField(source="span.start")
+    end = serializers.IntegerField(source="span.end")
+    text = serializers.CharField(source="span.text")
+    candidates = CandidateSerializer(many=True, help_text="Candidate sources, best first (at most five).")
+    candidates_line = serializers.CharField(
+        help_text="What a statement's page says of them: “Not yet reviewed: N candidate sources (…).” or "
+        "“No evidence found in the base.”"
+    )
+    curated = MatchingStatementSerializer(
+        many=True, source="same", help_text="Curated statements with evidence saying the same, most similar first."
+    )
 
 
 class CheckResultSerializer(serializers.Serializer):
     statements = CheckedStatementSerializer(many=True)
     unchecked = serializers.IntegerField(help_text="Statements past the limit, not checked.")
-    stored = serializers.BooleanField(help_text="Always false: a check writes nothing.")
+    stored = serializers.BooleanField(default=False, help_text="Always false: a check writes nothing.")
 
 
 class ImportUploadSerializer(serializers.Serializer):

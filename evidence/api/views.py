@@ -31,16 +31,18 @@ from ..models import (
     AdverseEffectReport,
     Article,
     Author,
+    Authorship,
     BibliographyUpload,
     Claim,
     Compound,
     Evidence,
     Source,
 )
+from ..query import matching
 from ..vocabularies import ReportGroup
 from . import serializers
 from .conditional import ConditionalResponses, PreconditionedWrites
-from .permissions import AnonymousCheckThrottle, CanImportSources
+from .permissions import AnonymousCheckThrottle, CanImportSources, sees_every_source
 from .problems import ContentTooLarge
 from .renderers import BIBLIOGRAPHY_RENDERERS, SOURCE_RENDERERS, BibliographyRenderer, style_asked
 
@@ -70,6 +72,14 @@ class APIViewSet(ConditionalResponses, viewsets.GenericViewSet):
 
 class CuratedViewSet(PreconditionedWrites, mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin):
     """Writes for curators (model permissions, If-Match); history records the token's user."""
+
+
+def readable(request, manager):
+    """Sources (or adverse-effect reports) a request may read: everything for a curator's token and for a
+    write (whose permission is checked on its own), else only the public ones, as on the pages."""
+    if request.method not in ("GET", "HEAD") or sees_every_source(request):
+        return manager.all()
+    return manager.public()
 
 
 def bibliography_asked(request) -> BibliographyRenderer | None:
@@ -105,8 +115,7 @@ class SourceViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
     serializer_class = serializers.SourceDetailSerializer
 
     def get_queryset(self):
-        sources = Source.objects.public() if self.request.method in ("GET", "HEAD") else Source.objects.all()
-        return sources.with_authors().prefetch_related("compounds")
+        return readable(self.request, Source.objects).with_authors().prefetch_related("compounds")
 
     def list(self, request):
         found = filters.find_sources(request.query_params)
@@ -146,7 +155,7 @@ class SourceViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
     def retrieve(self, request, key=None):
         try:
             if bibliography_asked(request):
-                return bibliography_of(request, Source.objects.public().filter(pk=self.get_object().pk))
+                return bibliography_of(request, Source.objects.filter(pk=self.get_object().pk))  # a readable one
             return super().retrieve(request, key=key)
         except Http404:
             # A merged record's key answers for good with its survivor (evidence/merging.py).
@@ -165,8 +174,13 @@ class SourceViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
 
 
 class AuthorViewSet(ConditionalResponses, viewsets.ReadOnlyModelViewSet):
-    queryset = Author.objects.order_by("family", "given", "pk")
+    """Authors of the sources readers see (a candidate's authors are not listed until it is included)."""
+
     serializer_class = serializers.AuthorSerializer
+
+    def get_queryset(self):
+        public = Authorship.objects.filter(source__in=readable(self.request, Source.objects))
+        return Author.objects.filter(pk__in=public.values("author")).order_by("family", "given", "pk")
 
 
 class CompoundViewSet(ConditionalResponses, viewsets.ReadOnlyModelViewSet):
@@ -243,9 +257,12 @@ class EvidenceViewSet(CuratedViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     destroy=extend_schema(parameters=[IF_MATCH]),
 )
 class AdverseEffectReportViewSet(CuratedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, APIViewSet):
-    queryset = AdverseEffectReport.objects.select_related("source", "effect", "compound").order_by("pk")
     serializer_class = serializers.AdverseEffectReportSerializer
     filterset_fields = ["setting", "severity", "causality"]
+
+    def get_queryset(self):
+        harms = readable(self.request, AdverseEffectReport.objects)
+        return harms.select_related("source", "effect", "compound").order_by("pk")
 
 
 class AdverseEffectMatrixView(ConditionalResponses, APIView):
@@ -311,10 +328,11 @@ class ArticleViewSet(ConditionalResponses, viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(serializers.ArticleSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request, slug=None):
-        article = self.get_object()
-        report = reports.build_report(
-            article, Claim.objects.for_review().filter(article=article), counts_drafts(request)
-        )
+        # The review page's own report, folded as the page is: stored statuses, no link objects (a statement's
+        # links are `links.evidence`), the unsupported statements' candidates.
+        (report,) = reports.article_reports([self.get_object()], counts_drafts(request))
+        report = matching.with_candidates(report)
+        article = report.article
         context = {
             **self.get_serializer_context(),
             "summaries": {article.pk: report.summary},
@@ -341,35 +359,8 @@ class CheckView(APIView):
             )
         if "\x00" in text:
             raise ValidationError({"text": ["The text contains a NUL byte: send plain text."]})
-        check = checking.check_text(text)
-        statements = [
-            {
-                "start": item.span.start,
-                "end": item.span.end,
-                "text": item.span.text,
-                "candidates": [
-                    {
-                        "key": s.key,
-                        "title": s.title,
-                        "year": s.year,
-                        "url": request.build_absolute_uri(s.get_absolute_url()),
-                    }
-                    for s in item.candidates
-                ],
-                "curated": [
-                    {
-                        "id": s.claim.pk,
-                        "article": s.claim.article.slug if s.claim.article else None,
-                        "status": s.status.value,
-                        "certainty": s.assessment.certainty,
-                        "url": request.build_absolute_uri(s.claim.get_absolute_url()),
-                    }
-                    for s in item.curated
-                ],
-            }
-            for item in check.statements
-        ]
-        return Response({"statements": statements, "unchecked": check.unchecked, "stored": False})
+        result = serializers.CheckResultSerializer(checking.check_text(text), context={"request": request})
+        return Response(result.data)
 
 
 def plan_data(request, upload: BibliographyUpload) -> dict:

@@ -78,7 +78,7 @@ def _retrieved(queries: dict[int, Query]) -> dict[int, list[Source]]:
     """For each numbered query (its terms or-ed), the RETRIEVED public sources the engine ranks first, ties
     by key, as `search.by_relevance(..., every=False)` ranks them: one query for all of them."""
     public, public_params = Source.objects.public().values("pk").query.sql_with_params()
-    columns = ", ".join(f"s.{name}" for name in ("id", "key", *SCORED_FIELDS))
+    columns = ", ".join(f"s.{name}" for name in ("id", "key", "year", *SCORED_FIELDS))  # year: /check/ shows it
     rows = ", ".join(["(%s, %s)"] * len(queries))
     if connection.vendor == "postgresql":
         values = [value for n, query in queries.items() for value in (n, search.tsquery(query, every=False))]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from evidence.models import Claim, Evidence
-from evidence.reports import assess_claim
+from evidence.reports import statements_of
 from evidence.support import Status
 from evidence.vocabularies import CurationStatus
 
@@ -39,21 +40,36 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def same_statements(claim: Claim, limit: int = SHOWN) -> list[SameStatement]:
-    """Statements of other articles saying the same, most similar first (three queries, and one per match)."""
-    mine = content_stems(claim.text)
+    """Statements of other articles saying the same, most similar first (a fixed number of queries)."""
+    return statements_saying([claim.text], Claim.objects.exclude(article_id=claim.article_id), limit)[0]
+
+
+def statements_saying(
+    texts: list[str], among: QuerySet[Claim] | None = None, limit: int = SHOWN
+) -> list[list[SameStatement]]:
+    """For each text, the statements with evidence (of `among`, all by default) saying the same, most similar
+    first: the linked statements are read once for all the texts, the matches assessed together."""
+    mine = [content_stems(text) for text in texts]
+    linked = (among if among is not None else Claim.objects.all()).filter(pk__in=Evidence.objects.values("claim"))
+    theirs = {pk: content_stems(text) for pk, text in linked.values_list("pk", "text")} if any(mine) else {}
+    best = [_most_similar(stems, theirs, limit) for stems in mine]
+    chosen = set().union(*best)
+    found = {s.claim.pk: s for s in statements_of(Claim.objects.for_review().filter(pk__in=chosen))} if chosen else {}
+    return [
+        sorted(
+            (SameStatement(found[pk].claim, found[pk].number, score, found[pk].status) for pk, score in scores.items()),
+            key=lambda same: -same.similarity,
+        )
+        for scores in best
+    ]
+
+
+def _most_similar(mine: frozenset[str], theirs: dict[int, frozenset[str]], limit: int) -> dict[int, float]:
+    """The `limit` most similar statements (the later one first on a tie) that reach SIMILARITY."""
     if not mine:
-        return []
-    others = Claim.objects.exclude(article_id=claim.article_id).filter(pk__in=Evidence.objects.values("claim"))
-    scored = sorted(
-        ((similarity(mine, content_stems(text)), pk) for pk, text in others.values_list("pk", "text")),
-        reverse=True,
-    )
-    best = {pk: score for score, pk in scored[:limit] if score >= SIMILARITY}
-    found = []
-    for other in Claim.objects.for_review().filter(pk__in=best):
-        number = Claim.objects.filter(article_id=other.article_id, start__lt=other.start).count() + 1
-        found.append(SameStatement(other, number, best[other.pk], assess_claim(other).status))
-    return sorted(found, key=lambda same: -same.similarity)
+        return {}
+    scored = sorted(((similarity(mine, stems), pk) for pk, stems in theirs.items()), reverse=True)
+    return {pk: score for score, pk in scored[:limit] if score >= SIMILARITY}
 
 
 def copy_links_as_drafts(original: Claim, target: Claim, user) -> int:
