@@ -16,6 +16,8 @@ import math
 import random
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -119,12 +121,11 @@ class ReadFromReplicas:
         if not settings.DATABASE_REPLICAS:
             return self.get_response(request)
         reads = RequestReads(may_read_replica=request.method in READING_METHODS and not recently_wrote(request))
-        token = _current.set(reads)
-        try:
-            with connections[DEFAULT_DB_ALIAS].execute_wrapper(reads.notice_writes):
-                response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        with routed_by(reads):
+            response = self.get_response(request)
+        if response.streaming and not getattr(response, "file_to_stream", None):
+            # A streamed export reads as it is sent, after this returns: with the same routing.
+            response.streaming_content = streamed_by(reads, response.streaming_content)
         if reads.wrote:
             seconds = settings.REPLICA_STICKY_SECONDS
             response.set_cookie(
@@ -136,6 +137,21 @@ class ReadFromReplicas:
                 samesite="Lax",
             )
         return response
+
+
+@contextmanager
+def routed_by(reads: RequestReads):
+    token = _current.set(reads)
+    try:
+        with connections[DEFAULT_DB_ALIAS].execute_wrapper(reads.notice_writes):
+            yield
+    finally:
+        _current.reset(token)
+
+
+def streamed_by(reads: RequestReads, content: Iterator[bytes]) -> Iterator[bytes]:
+    with routed_by(reads):
+        yield from content
 
 
 def recently_wrote(request) -> bool:

@@ -7,6 +7,7 @@ database (tests/conftest.py), which only committed data reaches, and the test th
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -23,6 +24,7 @@ from rest_framework.authtoken.models import Token
 from evidence import routing
 from evidence.models import Source
 from evidence.roles import ensure_curator_group
+from tests.test_settings import settings_in_subprocess
 
 
 @pytest.mark.parametrize(
@@ -43,6 +45,24 @@ from evidence.roles import ensure_curator_group
 )
 def test_writes_are_told_from_reads(sql, writes):
     assert routing.is_write(sql) is writes
+
+
+def test_each_replica_url_is_an_alias_read_through_the_router_and_none_leaves_the_settings_alone():
+    code = (
+        "import json; print(json.dumps([settings.DATABASE_REPLICAS, getattr(settings, 'DATABASE_ROUTERS', []),"
+        " {alias: [db['PORT'], db['OPTIONS'], db['TEST']['MIRROR']] for alias, db in settings.DATABASES.items()}]))"
+    )
+    primary = "postgres://postgres@127.0.0.1:5432/evidence"
+    replicas = "postgres://postgres@10.0.0.2:5432/evidence, postgres://postgres@10.0.0.3:5433/evidence"
+    made = settings_in_subprocess(code, DATABASE_URL=primary, DATABASE_REPLICA_URLS=replicas)
+    assert made.returncode == 0, made.stderr
+    aliases, routers, databases = json.loads(made.stdout)
+    assert aliases == ["replica_1", "replica_2"] and routers == ["evidence.routing.PrimaryReplicaRouter"]
+    assert databases["replica_2"] == [5433, {"connect_timeout": 2}, "default"]  # a test mirror: no test database
+    alone = settings_in_subprocess(code, DATABASE_URL=primary, DATABASE_REPLICA_URLS="")
+    assert json.loads(alone.stdout)[:2] == [[], []]
+    mixed = settings_in_subprocess("", DATABASE_URL=primary, DATABASE_REPLICA_URLS="sqlite:////tmp/copy.sqlite3")
+    assert "DATABASE_REPLICA_URLS must name databases of the same kind as DATABASE_URL" in mixed.stderr
 
 
 @pytest.fixture
@@ -171,6 +191,9 @@ def test_the_writer_reads_its_write_while_the_replica_lags_and_others_read_the_r
 
     assert title_seen(writer, live_server.url, key) == "Replica test: after"  # the writer's next request
     assert title_seen(requests.Session(), live_server.url, key) == "Replica test: before"  # a reader: the replica
+    streamed = requests.get(f"{live_server.url}/sources/{key}/export.csv", timeout=30)  # read while sent
+    assert streamed.status_code == 200 and "Replica test: before" in streamed.text
+    assert "Replica test: after" in writer.get(f"{live_server.url}/sources/{key}/export.csv", timeout=30).text
 
     cursor.execute("SELECT pg_wal_replay_resume()")
     until(lambda: replica_title(cursor, key) == "Replica test: after", "the new title")
