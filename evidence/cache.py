@@ -45,10 +45,6 @@ class TolerantRedisCache(RedisCache):
     def _server_key(self) -> str:
         return ",".join(self._servers)
 
-    def is_reachable(self) -> bool:
-        """Whether Redis answers now (a PING), for the health check; an outage is remembered as above."""
-        return self._or_else(lambda: self._cache.get_client().ping(), False)
-
     def get(self, key, default=None, version=None):
         return self._or_else(lambda: super(TolerantRedisCache, self).get(key, default, version), default)
 

@@ -164,26 +164,21 @@ REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
 # each process, which needs nothing installed. When Redis is down pages are served uncached (evidence/cache.py).
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "evidence")
 REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        # With Redis, also the longest a value lost to an outage (a data-version bump) can matter.
+        "TIMEOUT": env_int("CACHE_TIMEOUT_SECONDS", 3600),
+    }
+}
 if os.environ.get("REDIS_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "evidence.cache.TolerantRedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": CACHE_KEY_PREFIX,
-            # An upper bound on how long a value lost to an outage (a data-version bump) can matter.
-            "TIMEOUT": env_int("CACHE_TIMEOUT_SECONDS", 3600),
-            # A cache that does not answer within half a second is taken as down, not waited for.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "TIMEOUT": env_int("CACHE_TIMEOUT_SECONDS", 3600),
-        }
-    }
+    CACHES["default"].update(
+        BACKEND="evidence.cache.TolerantRedisCache",
+        LOCATION=os.environ["REDIS_URL"],
+        # A Redis that does not answer within half a second is taken as down, not waited for.
+        OPTIONS={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
