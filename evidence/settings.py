@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "evidence.request_log.RequestLog",
     # Before anything reads the path or the query (sessions, admin filters, views): a NUL there is a 500 on PostgreSQL.
     "evidence.request_input.RefuseControlCharacters",
+    # Around everything that reads or writes the database (sessions included): which reads may go to a replica.
+    "evidence.routing.ReadFromReplicas",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,6 +137,48 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
+
+# Read replicas (docs/deployment.md): DATABASE_REPLICA_URLS, comma-separated, adds one alias per replica;
+# evidence.routing sends reads there and writes, and the reads of a session that has just written, to default.
+DATABASE_REPLICAS = []
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), start=1):
+    replica = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 0), conn_health_checks=True)
+    if replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must name databases of the same kind as DATABASE_URL.")
+    # A replica that does not answer within this many seconds is taken as down (psycopg's connect_timeout).
+    replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("REPLICA_CONNECT_TIMEOUT", 2))
+    # A replica is read-only, so the test runner must not create a test database there: as a test mirror it
+    # makes none (tests/conftest.py then points the alias at the replica's own copy of the test database).
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{number}"] = replica
+    DATABASE_REPLICAS.append(f"replica_{number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["evidence.routing.PrimaryReplicaRouter"]
+# After a request that wrote, the same browser reads from the primary for this long (a cookie), so it never
+# sees a replica that has not caught up with its own write.
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 5)
+# A replica found down is left alone for this long before it is tried again; reads go to the primary meanwhile.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
+
+# The cache: Redis, shared by every worker and every box, where REDIS_URL is set; otherwise memory inside
+# each process, which needs nothing installed. When Redis is down pages are served uncached (evidence/cache.py).
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "evidence")
+REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        # With Redis, also the longest a value lost to an outage (a data-version bump) can matter.
+        "TIMEOUT": env_int("CACHE_TIMEOUT_SECONDS", 3600),
+    }
+}
+if os.environ.get("REDIS_URL"):
+    CACHES["default"].update(
+        BACKEND="evidence.cache.TolerantRedisCache",
+        LOCATION=os.environ["REDIS_URL"],
+        # A Redis that does not answer within half a second is taken as down, not waited for.
+        OPTIONS={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

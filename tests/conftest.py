@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
-from django.test import Client
+from django.db import connection, connections
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from evidence.query.thesaurus import forget_lexicon
@@ -38,6 +38,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # (pytest-django runs live-server tests, which empty the database, after all the others.)
     with django_db_blocker.unblock():
         call_command("load_demo", curator_password=CURATOR_PASSWORD, verbosity=0)
+    # A replica is read-only: the test runner makes no test database there (the aliases are test mirrors,
+    # which it points at the primary's). Streaming replication copies the primary's whole cluster, test
+    # database included, so each replica alias is pointed back at its replica, to that copy.
+    for alias in settings.DATABASE_REPLICAS:
+        replica = connections.settings[alias]  # the dict each thread's connection is made from
+        replica["NAME"] = connection.settings_dict["NAME"]
+        connections[alias].close()
+        connections[alias].settings_dict = replica
+
+
+@pytest.fixture(autouse=True)
+def reads_from_the_primary_unless_marked_replica(request):
+    """With DATABASE_REPLICA_URLS set (CI's PostgreSQL run), only tests marked `replica` read from a replica.
+    The others write through the ORM and at once read through a page, which a replica a few milliseconds
+    behind would make flaky (as it would a real curator's page, without the sticky window), and run inside
+    a transaction that a replica cannot see."""
+    if settings.DATABASE_REPLICAS and request.node.get_closest_marker("replica") is None:
+        with override_settings(DATABASE_REPLICAS=[]):
+            yield
+    else:
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,10 @@
 """The load test's parts: the URLs it asks for, and a short real run of locust against the live server."""
 
+import json
 import sys
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from evidence.load import WEIGHTS, read_locust_stats, run_locust, sample_urls, write_plan
 from tests.conftest import CURATOR_PASSWORD
@@ -52,3 +53,30 @@ def test_a_short_run_of_locust_reads_every_kind_of_page_without_errors(live_serv
     assert total.name == "Aggregated"
     assert total.requests >= 10 and total.failures == 0
     assert {row.name for row in figures[:-1]} <= set(WEIGHTS)
+
+
+@pytest.mark.parametrize(
+    "target, refusal",
+    [
+        ("http://example.org", "must be on this machine's loopback"),
+        ("http://10.0.0.7:8000", "must be on this machine's loopback"),
+        ("http://localhost.example.org:8000", "must be on this machine's loopback"),
+        ("http://127.0.0.1:8000/sources/", "without a path or query"),
+        ("127.0.0.1:8000", "must be a base URL"),
+    ],
+)
+def test_a_target_off_the_loopback_or_not_a_base_url_is_refused(db, target, refusal):
+    with pytest.raises(CommandError, match=refusal):
+        call_command("load_test", target=target, seconds=1)
+
+
+def test_the_load_test_runs_against_a_site_already_serving_and_reports_each_kind_of_page(
+    live_server, transactional_db, capsys
+):
+    call_command("load_demo", curator_password=CURATOR_PASSWORD, verbosity=0)
+    capsys.readouterr()  # what loading the demo printed
+    call_command("load_test", target=live_server.url, users=4, seconds=6, think=[0.2, 0.5], as_json=True)
+    report = json.loads(capsys.readouterr().out)
+    *kinds, total = report["rows"]
+    assert kinds and {row["name"] for row in kinds} <= set(WEIGHTS)
+    assert total["name"] == "Aggregated" and total["requests"] >= 10 and total["failures"] == 0

@@ -88,6 +88,9 @@ def gunicorn(tmp_path: Path, database_url: str):
         "DEBUG": "0",
         "SECRET_KEY": "test-only-secret-key-for-a-gunicorn-run",
         "DATABASE_URL": database_url,
+        # No replicas or Redis from the environment (CI's PostgreSQL run sets them): this server has its own database.
+        "DATABASE_REPLICA_URLS": "",
+        "REDIS_URL": "",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "ADMINS": "",

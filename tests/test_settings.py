@@ -28,7 +28,9 @@ def test_env_helpers_read_and_refuse(monkeypatch):
 
 def settings_in_subprocess(code: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL"}
     }
     environment.update(env, DJANGO_SETTINGS_MODULE="evidence.settings")
     return subprocess.run(

@@ -1,9 +1,11 @@
 """One load test from start to end: gunicorn with production settings on a free loopback port, locust's
-readers against it, gunicorn stopped whatever happens. The `load_test` command runs it and prints."""
+readers against it, gunicorn stopped whatever happens; or locust's readers against a site already running
+on this machine (`--target`). The `load_test` command runs it and prints."""
 
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import os
 import secrets
 import socket
@@ -14,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -37,8 +40,7 @@ def run_load_test(
 ) -> list[LoadFigures]:
     """Serve the site with gunicorn, let `users` readers load it for `seconds`, and return locust's figures.
     `on_serving` is called once gunicorn answers, before the readers start."""
-    if importlib.util.find_spec("locust") is None:
-        raise LoadTestError("locust is not installed: pip install -r requirements-dev.txt")
+    require_locust()
     port = free_port()
     host = f"http://127.0.0.1:{port}"
     env = production_env()
@@ -88,6 +90,56 @@ def run_load_test(
                 server.kill()
 
 
+def run_load_test_against(
+    target: str,
+    users: int,
+    seconds: int,
+    think: tuple[float, float],
+    on_serving: Callable[[], None] | None = None,
+) -> list[LoadFigures]:
+    """Let `users` readers load a site already running on this machine at `target` (a base URL on the
+    loopback) for `seconds`. The URLs are sampled from this process's database: the target must serve it."""
+    require_locust()
+    base = loopback_base_url(target)
+    wait_until_serving(base + "/", server=None, seconds=10)
+    if on_serving:
+        on_serving()
+    with tempfile.TemporaryDirectory() as work:
+        plan = write_plan(Path(work) / "urls.json", think)
+        return run_locust(base, plan, users, seconds, Path(work), sys.executable)
+
+
+def loopback_base_url(target: str) -> str:
+    """`target` as a base URL, if it is one on this machine's loopback: a load test is never aimed at
+    somebody else's site, whatever a typo or a copied command says."""
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise LoadTestError(f"--target must be a base URL such as http://127.0.0.1:8000, not {target!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise LoadTestError(f"--target is the site's base URL, without a path or query: {target!r}")
+    if not is_loopback(parts.hostname):
+        raise LoadTestError(
+            f"--target must be on this machine's loopback (localhost, 127.0.0.1, [::1]), not {parts.hostname!r}: "
+            "the load test does not run against other hosts"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def is_loopback(host: str) -> bool:
+    # Names other than localhost are not resolved: what a name points at can change between the check and locust.
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_locust() -> None:
+    if importlib.util.find_spec("locust") is None:
+        raise LoadTestError("locust is not installed: pip install -r requirements-dev.txt")
+
+
 def production_env() -> dict[str, str]:
     """Production settings, as docs/deployment.md runs them: DEBUG off, a TLS proxy in front."""
     return {
@@ -106,10 +158,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_serving(url: str, server: subprocess.Popen, seconds: int = 60) -> None:
+def wait_until_serving(url: str, server: subprocess.Popen | None, seconds: int = 60) -> None:
+    """Until `url` answers 200; `server` is the gunicorn we started, None for a site already running."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if server.poll() is not None:
+        if server is not None and server.poll() is not None:
             raise LoadTestError(f"gunicorn stopped with exit code {server.returncode} before serving")
         try:
             request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
@@ -118,4 +171,4 @@ def wait_until_serving(url: str, server: subprocess.Popen, seconds: int = 60) ->
                     return
         except OSError:
             time.sleep(0.5)
-    raise LoadTestError(f"gunicorn did not answer {url} within {seconds} s")
+    raise LoadTestError(f"{'gunicorn' if server else 'nothing'} did not answer 200 at {url} within {seconds} s")

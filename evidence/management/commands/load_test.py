@@ -1,7 +1,10 @@
-"""50 readers for 60 seconds against gunicorn on this machine, through locust; prints what they got.
+"""50 readers for 60 seconds against gunicorn on this machine, through locust; prints what they got, per kind
+of page. With --target, against a site already running on this machine instead (one box of several, a
+gunicorn behind a local proxy), which must serve the same database: the URLs are sampled from it.
 
 Loopback only and bounded (evidence/load/runner.py): gunicorn listens on 127.0.0.1 and is stopped at the
-end whatever happens; locust runs for --seconds and is killed a minute after that at the latest.
+end whatever happens, a --target off the loopback is refused; locust runs for --seconds and is killed a
+minute after that at the latest.
 """
 
 import json
@@ -10,7 +13,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from evidence.load.runner import TARGET_P95_MS, LoadTestError, run_load_test, target_met
+from evidence.load.runner import TARGET_P95_MS, LoadTestError, run_load_test, run_load_test_against, target_met
 from evidence.models import Source
 
 
@@ -29,21 +32,44 @@ class Command(BaseCommand):
             metavar=("MIN", "MAX"),
             help="seconds a reader pauses between pages, drawn evenly between the two",
         )
+        parser.add_argument(
+            "--target",
+            metavar="URL",
+            help="the base URL of a site already running on the loopback (e.g. http://127.0.0.1:8000) "
+            "to load instead of starting gunicorn; it must serve this database",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args, users: int, seconds: int, workers: int, think: list[float], as_json: bool, **options):
+    def handle(
+        self,
+        *args,
+        users: int,
+        seconds: int,
+        workers: int,
+        think: list[float],
+        target: str | None,
+        as_json: bool,
+        **options,
+    ):
         if connection.vendor != "postgresql" and not as_json:
             self.stderr.write(f"Note: the target is for PostgreSQL; this database is {connection.vendor}.")
 
-        def announce() -> None:
+        def announce(server: str) -> None:
             if not as_json:
                 self.stdout.write(
-                    f"{users} readers (pausing {think[0]:g}–{think[1]:g} s) for {seconds} s against gunicorn "
-                    f"({workers} workers) on {connection.vendor}, {Source.objects.count():,} sources…"
+                    f"{users} readers (pausing {think[0]:g}–{think[1]:g} s) for {seconds} s against {server} "
+                    f"on {connection.vendor}, {Source.objects.count():,} sources…"
                 )
 
         try:
-            figures = run_load_test(users, seconds, workers, think, on_serving=announce)
+            if target:
+                figures = run_load_test_against(
+                    target, users, seconds, (think[0], think[1]), on_serving=lambda: announce(target)
+                )
+            else:
+                figures = run_load_test(
+                    users, seconds, workers, think, on_serving=lambda: announce(f"gunicorn ({workers} workers)")
+                )
         except LoadTestError as error:
             raise CommandError(str(error)) from error
         self.show(figures, as_json)
