@@ -8,9 +8,10 @@ class EvidenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        from . import caching, signals  # noqa: F401 - connects the receivers
         from .query import signals as search_signals  # noqa: F401 - connects the search index's receivers
 
+        caching.connect_signals()
         post_migrate.connect(keep_search_index, sender=self)
 
 

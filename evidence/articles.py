@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.text import slugify
 
+from . import caching
 from .models import Article, Claim
 from .segmentation import reanchor, statements
 
@@ -72,6 +73,7 @@ def add_statement_claims(article: Article) -> int:
         if (span.start, span.end) not in existing
     ]
     Claim.objects.bulk_create(new)
+    caching.changed()  # a bulk insert sends no signal
     return len(new)
 
 
@@ -88,6 +90,7 @@ def reanchor_claims(article: Article) -> Reanchoring:
     unchanged = len(claims) - len(changed)
     # Clear every changed span first, so two claims trading places never meet the unique constraint.
     Claim.objects.filter(pk__in=[c.pk for c in changed]).update(start=None, end=None)
+    caching.changed()  # update() and bulk_update() send no signals
     for claim in changed:
         claim.start, claim.end = anchoring.spans.get(claim.pk, (None, None))
     Claim.objects.bulk_update([c for c in changed if c.start is not None], ["start", "end"])

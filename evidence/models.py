@@ -893,5 +893,16 @@ class BibliographyUpload(models.Model):
         return reverse("api:import-detail", args=[self.pk])
 
 
+class DataVersion(models.Model):
+    """One row: a number every committed write to the evidence base raises (evidence/caching.py). Cached
+    counts are kept under keys that include it, so no cached figure outlives the data it was counted from; it
+    lives in the database so that every worker and every box reads the same number."""
+
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"data version {self.n}"
+
+
 # The screening stage's records (decisions, exclusion reasons, identifications) live in their own module.
 from .screening_models import ExclusionReason, Identification, ScreeningDecision  # noqa: E402, F401

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from . import caching
 from .identifiers import title_key
 from .models import AdverseEffect, AdverseEffectReport, Article, Author, Authorship, Claim, Compound, Evidence, Source
 from .query.linked import refresh_linked_terms
@@ -71,6 +72,7 @@ def generate(sources: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     size = CorpusSize(sources)
     with transaction.atomic():
+        caching.changed()  # bulk inserts send no signals
         authors = Author.objects.bulk_create(
             (Author(family=f"{SYNTHETIC_AUTHOR}{i:06d}", given=_initials(rng)) for i in range(size.authors)),
             batch_size=BATCH,
@@ -235,6 +237,7 @@ def remove() -> dict[str, int]:
     ]
     counts = {}
     with transaction.atomic():
+        caching.changed()  # raw deletes send no signals
         for name, queryset in steps:
             counts[name] = queryset._raw_delete(queryset.db)
     return counts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -10,12 +12,11 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import filters, findings, health, overviews, reports, wording
+from . import filters, findings, health, listing, overviews, reports, wording
 from .bibliography import embedded, styles
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLED_FORMATS
@@ -160,16 +161,33 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
 SOURCES_PER_PAGE = 25
 
 
-class SearchPaginator(Paginator):
-    """Pages of a search's ordered results, counted over its plain matches (see SourceSearch.matches)."""
+class ListedIds(Sequence):
+    """The ids of a search's results, for the paginator: the count and the asked page come from the listing's
+    one statement; another page (the last, when a stale link asks for page 99) is read when sliced."""
 
-    def __init__(self, found: filters.SourceSearch, per_page: int):
-        super().__init__(found.results, per_page)
-        self.matches = found.matches
+    def __init__(self, request: HttpRequest, found: filters.SourceSearch, first: listing.Listing):
+        self.request, self.found, self.first = request, found, first
 
-    @cached_property
-    def count(self) -> int:
-        return self.matches.count()
+    def __len__(self) -> int:
+        return self.first.counts.total
+
+    def __getitem__(self, index):
+        start = index.start or 0
+        got = (
+            self.first
+            if start == self.first.offset
+            else listing.listing(self.request, self.found, start, SOURCES_PER_PAGE)
+        )
+        return got.page_ids[: index.stop - start]
+
+
+def asked_page(request: HttpRequest) -> int:
+    """The page number asked for as Paginator.get_page reads it (anything not a number is page 1); out of
+    range numbers are left to the paginator."""
+    try:
+        return int(request.GET.get("page", 1))
+    except ValueError:
+        return 1
 
 
 @read_only
@@ -177,17 +195,19 @@ def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
     # Compounds are named by slug in the URL: one read serves the facets and the filter chips.
     compound_names = dict(Compound.objects.values_list("slug", "name"))
-    facets = filters.facet_counts(found.data, Source.objects.public(), compound_names) if found.valid else {}
-    page = SearchPaginator(found, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    offset = max(asked_page(request) - 1, 0) * SOURCES_PER_PAGE
+    listed = listing.listing(request, found, offset, SOURCES_PER_PAGE) if found.valid else listing.EMPTY
+    facets = filters.facet_values(found.data, listed.counts.facets, compound_names) if found.valid else {}
+    page = Paginator(ListedIds(request, found, listed), SOURCES_PER_PAGE).get_page(request.GET.get("page"))
     # Fewer than a page match every word: the sources matching some of them follow.
     short = page.number == 1 and page.paginator.count < SOURCES_PER_PAGE
-    some = fallback.some_words(found, SOURCES_PER_PAGE) if short else []
+    some = fallback.some_words(found, SOURCES_PER_PAGE, every_word=list(page)) if short else []
     # Authors and compounds for the sources listed only.
-    rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([s.pk for s in [*page, *some]])
+    rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([*page, *(s.pk for s in some)])
     context = {
         "filterset": found.filterset,
         "page": page,
-        "rows": [rows[source.pk] for source in page],
+        "rows": [rows[pk] for pk in page],
         "some_rows": [rows[source.pk] for source in some],
         "correction": found.correction,
         "search_instead": spelling.search_instead_url(found.data, found.correction) if found.correction else "",

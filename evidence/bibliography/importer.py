@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history
 
-from .. import identifiers
+from .. import caching, identifiers
 from ..identifiers import TITLE_KEY_LENGTH, normalised
 from ..models import Author, Authorship, ImportLog, Source
 from ..query.linked import refresh_linked_terms
@@ -333,6 +333,7 @@ def commit_import(
     provenance = f"{provenance} ({batch})".strip()
     with transaction.atomic():
         _lock_imports()
+        caching.changed()  # bulk inserts send no signals
         plan = plan_import(parsed)
         authors = _authors_for(plan)
         taken = set(Source.objects.values_list("key", flat=True))
