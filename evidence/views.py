@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import filters, findings, health, listing, overviews, reports, wording
+from . import caching, filters, findings, health, listing, overviews, reports, wording
 from .bibliography import embedded, styles
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLED_FORMATS
@@ -37,6 +37,7 @@ def read_only(view):
 
 
 LATEST_SOURCES = 8
+LATEST_FIELDS = ("key", "title", "year", "authors_truncated")  # what the home page lists (cached: no abstracts)
 HOME_ARTICLES = 5
 MAP_STATEMENTS = 60  # columns of the evidence map; more is not a picture any more
 
@@ -49,19 +50,27 @@ REPORT_FORMATS = {
 
 @read_only
 def home(request: HttpRequest) -> HttpResponse:
+    # Counted once per data version: the figures grow with the data, the page does not.
+    return render(request, "evidence/home.html", caching.cached(request, "home", (), home_figures))
+
+
+def home_figures() -> dict:
     sources = Source.objects.public()
     # The newest few articles: each one's flag summary assesses all its statements from their evidence.
     articles = list(Article.objects.order_by("-created_at", "title")[:HOME_ARTICLES])
-    context = {
+    compounds = Compound.objects.annotate(source_count=Count("sources", Q(sources__in=sources), distinct=True))
+    designs = sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n")
+    return {
         "counts": {"sources": sources.count(), "claims": Claim.objects.count(), "evidence": Evidence.objects.count()},
-        "compounds": Compound.objects.annotate(source_count=Count("sources", Q(sources__in=sources), distinct=True)),
-        "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
+        "compounds": list(compounds),
+        "designs": list(designs),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
-        "reports": reports.article_reports(articles),
+        "reports": [overviews.ArticleGlance.of(report) for report in reports.article_reports(articles)],
         "more_articles": Article.objects.count() - len(articles),
-        "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
+        "latest": list(
+            sources.reviewed().with_authors().order_by("-updated_at", "key").only(*LATEST_FIELDS)[:LATEST_SOURCES]
+        ),
     }
-    return render(request, "evidence/home.html", context)
 
 
 def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
@@ -284,19 +293,22 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("reported_in", ReportGroup.HUMANS)
     error = "" if group in ReportGroup.values else f"There is no group called “{group}”: human reports are shown."
     group = group if not error else ReportGroup.HUMANS
+    figures = caching.cached(request, "adverse-effects", (group,), lambda: harm_figures(group))
+    return render(request, "evidence/adverse_effects.html", figures | {"error": error}, status=400 if error else 200)
+
+
+def harm_figures(group: str) -> dict:
     compounds = dict(Compound.objects.values_list("slug", "name"))
     reports = AdverseEffectReport.objects.public().in_group(group)
     matrix, columns = overviews.harm_overview(reports, compounds, reverse("evidence:sources"), group)
     counts = AdverseEffectReport.objects.public().group_counts()
-    context = {
+    return {
         "matrix": matrix,
         "columns": columns,
         "chart": overviews.harm_chart(matrix, columns),
         "group": ReportGroup(group),
         "groups": [(choice, counts[choice.value]) for choice in ReportGroup],
-        "error": error,
     }
-    return render(request, "evidence/adverse_effects.html", context, status=400 if error else 200)
 
 
 @read_only
