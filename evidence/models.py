@@ -899,6 +899,8 @@ class DataVersion(models.Model):
     lives in the database so that every worker and every box reads the same number."""
 
     n = models.BigIntegerField(default=0)
+    # The version the spelling vocabulary (PostgreSQL: evidence_search_vocabulary) was last built at.
+    vocabulary_at = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"data version {self.n}"

@@ -163,3 +163,13 @@ def test_signed_in_users_and_an_emptied_database_bypass_the_cache(client):
     a_source("CacheTestAfterFlush")  # the row comes back, from a random number
     assert caching.current_version() is not None
     assert listed(client) == 2
+
+
+def test_spelling_corrections_know_a_word_committed_since_the_last_correction():
+    from evidence.query.spelling import correct
+
+    a_source("CacheTestSpelling")
+    assert correct("zanthoxil") is None  # nothing near it yet; PostgreSQL's vocabulary built at this version
+    a_source("CacheTestSpellingToo", title="Synthetic record on zanthoxyl")
+    correction = correct("zanthoxil")
+    assert correction is not None and correction.corrected == "zanthoxyl"
