@@ -167,7 +167,7 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "evidence/source_detail.html", context)
 
 
-SOURCES_PER_PAGE = 25
+SOURCES_PER_PAGE = listing.PAGE_SIZE
 
 
 class ListedIds(Sequence):
