@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -34,6 +35,28 @@ def read_only(view):
     """GET and HEAD only, anything else a 405 naming them in Allow. The CSRF check is left out because it
     would answer a PUT or DELETE 403 before the method is looked at; a page that writes nothing needs none."""
     return csrf_exempt(require_safe(view))
+
+
+def anonymous_page(name: str):
+    """A page as anonymous readers get it, kept whole per data version and full URL (scheme and host too:
+    pages print absolute links); signed-in users and everything caching.key_for names bypass it."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            key = caching.key_for(request, f"page:{name}", request.build_absolute_uri())
+            kept = caching.cache.get(key) if key else None
+            if kept is not None:
+                content, content_type = kept
+                return HttpResponse(content, content_type=content_type)
+            response = view(request, *args, **kwargs)
+            if key and response.status_code == 200 and not response.streaming:
+                caching.cache.set(key, (response.content, response["Content-Type"]), caching.TIMEOUT)
+            return response
+
+        return wrapped
+
+    return decorate
 
 
 LATEST_SOURCES = 8
@@ -148,6 +171,7 @@ def article_findings_download(request: HttpRequest, slug: str, fmt: str) -> Http
 
 
 @read_only
+@anonymous_page("source-detail")
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     sources = Source.objects.public().with_authors().prefetch_related("compounds").select_related("risk_of_bias")
     source = get_object_or_404(sources, key=key)
@@ -200,6 +224,7 @@ def asked_page(request: HttpRequest) -> int:
 
 
 @read_only
+@anonymous_page("source-list")
 def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
     # Compounds are named by slug in the URL: one read serves the facets and the filter chips.
@@ -236,6 +261,7 @@ CLAIMS_PER_PAGE = 50
 
 
 @read_only
+@anonymous_page("claim-list")
 def claim_list(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
     page = Paginator([], CLAIMS_PER_PAGE).get_page(1)
@@ -259,6 +285,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 @read_only
+@anonymous_page("claim-detail")
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
     (statement,) = reports.statements_of([claim])
@@ -312,6 +339,7 @@ def harm_figures(group: str) -> dict:
 
 
 @read_only
+@anonymous_page("evidence-map")
 def evidence_map(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.filter(checkworthy=True))
     statements, total = [], 0

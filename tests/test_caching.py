@@ -173,3 +173,14 @@ def test_spelling_corrections_know_a_word_committed_since_the_last_correction():
     a_source("CacheTestSpellingToo", title="Synthetic record on zanthoxyl")
     correction = correct("zanthoxil")
     assert correction is not None and correction.corrected == "zanthoxyl"
+
+
+def test_anonymous_pages_kept_whole_follow_an_edit(client):
+    source = a_source("CacheTestPage")
+    url = source.get_absolute_url()
+    assert "Synthetic" in client.get(url).content.decode()
+    first = queries(client, url)
+    assert first <= 1  # the data version, then the page as kept
+    source.title = f"Renamed {WORD} record"
+    source.save()
+    assert "Renamed" in client.get(url).content.decode()
