@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import DataVersion
 
+logger = logging.getLogger(__name__)
 # Entries outlive their version only as dead weight: a day is long enough for a quiet site to keep its pages.
 TIMEOUT = 24 * 60 * 60
 REQUEST_ATTRIBUTE = "_evidence_data_version"
@@ -85,14 +87,34 @@ def key_for(request, name: str, *parts: Any) -> str | None:
     return None if version is None else key(name, version, *parts)
 
 
+def get(entry_key: str | None) -> Any:
+    """The cached value, or None: also when the cache does not answer (a shared cache that is down must
+    leave the pages served, uncached)."""
+    if not entry_key:
+        return None
+    try:
+        return cache.get(entry_key)
+    except Exception:  # each backend raises its own errors (OSError, redis' ConnectionError, …)
+        logger.warning("The cache did not answer: served uncached", exc_info=True)
+        return None
+
+
+def put(entry_key: str | None, value: Any) -> None:
+    if not entry_key:
+        return
+    try:
+        cache.set(entry_key, value, TIMEOUT)
+    except Exception:
+        logger.warning("The cache did not answer: not kept", exc_info=True)
+
+
 def cached(request, name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     """compute(), kept in the cache under `name`, the parts and the request's data version (see key_for)."""
     entry_key = key_for(request, name, *parts)
-    value = cache.get(entry_key) if entry_key else None
+    value = get(entry_key)
     if value is None:
         value = compute()
-        if entry_key:
-            cache.set(entry_key, value, TIMEOUT)
+        put(entry_key, value)
     return value
 
 

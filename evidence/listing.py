@@ -80,17 +80,14 @@ def listing(request, found: SourceSearch, offset: int, limit: int) -> Listing:
     query = normalised(found)
     counts_key = caching.key_for(request, "source-counts", query)
     page_key = caching.key_for(request, "source-page", query, found.sort, offset, limit)
-    counts = caching.cache.get(counts_key) if counts_key else None
-    page_ids = caching.cache.get(page_key) if page_key else None
+    counts, page_ids = caching.get(counts_key), caching.get(page_key)
     if counts is None or page_ids is None:
         computed_counts, computed_ids = compute(found, offset, limit, with_counts=counts is None)
         if counts is None:
             counts = computed_counts
-            if counts_key:
-                caching.cache.set(counts_key, counts, caching.TIMEOUT)
+            caching.put(counts_key, counts)
         page_ids = computed_ids
-        if page_key:
-            caching.cache.set(page_key, page_ids, caching.TIMEOUT)
+        caching.put(page_key, page_ids)
     return Listing(counts, clamped(offset, counts.total, limit), page_ids)
 
 

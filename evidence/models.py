@@ -905,6 +905,9 @@ class DataVersion(models.Model):
     def __str__(self) -> str:
         return f"data version {self.n}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("evidence:home")  # no page of its own: the public pages are what it keys
+
 
 # The screening stage's records (decisions, exclusion reasons, identifications) live in their own module.
 from .screening_models import ExclusionReason, Identification, ScreeningDecision  # noqa: E402, F401

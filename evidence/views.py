@@ -45,13 +45,13 @@ def anonymous_page(name: str):
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             key = caching.key_for(request, f"page:{name}", request.build_absolute_uri())
-            kept = caching.cache.get(key) if key else None
+            kept = caching.get(key)
             if kept is not None:
                 content, content_type = kept
                 return HttpResponse(content, content_type=content_type)
             response = view(request, *args, **kwargs)
-            if key and response.status_code == 200 and not response.streaming:
-                caching.cache.set(key, (response.content, response["Content-Type"]), caching.TIMEOUT)
+            if response.status_code == 200 and not response.streaming:
+                caching.put(key, (response.content, response["Content-Type"]))
             return response
 
         return wrapped
