@@ -9,11 +9,13 @@ class EvidenceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            caching,
             claim_status_signals,  # noqa: F401 - connects the stored statuses' receivers
             signals,  # noqa: F401 - connects the receivers
         )
         from .query import signals as search_signals  # noqa: F401 - connects the search index's receivers
 
+        caching.connect_signals()
         post_migrate.connect(keep_search_index, sender=self)
         post_migrate.connect(recompute_outdated_statuses, sender=self)
 

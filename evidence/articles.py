@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import claim_status
+from . import caching, claim_status
 from .models import Article, Claim
 from .segmentation import reanchor, statements
 
@@ -74,6 +74,7 @@ def add_statement_claims(article: Article) -> int:
     ]
     Claim.objects.bulk_create(new)
     claim_status.schedule(claim.pk for claim in new)  # a bulk insert sends no signal
+    caching.changed()  # a bulk insert sends no signal
     return len(new)
 
 
@@ -90,6 +91,7 @@ def reanchor_claims(article: Article) -> Reanchoring:
     unchanged = len(claims) - len(changed)
     # Clear every changed span first, so two claims trading places never meet the unique constraint.
     Claim.objects.filter(pk__in=[c.pk for c in changed]).update(start=None, end=None)
+    caching.changed()  # update() and bulk_update() send no signals
     for claim in changed:
         claim.start, claim.end = anchoring.spans.get(claim.pk, (None, None))
     Claim.objects.bulk_update([c for c in changed if c.start is not None], ["start", "end"])

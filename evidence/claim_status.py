@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from . import reports
+from . import caching, reports
 from .grade import DomainRating, Judgment, Override, Rating, Upgrade
 from .models import Claim, ClaimStatus, Evidence, StatementPart
 from .parts import overall
@@ -190,6 +190,8 @@ def recompute(claim_ids: Iterable[int]) -> set[int]:
             ClaimStatus.objects.bulk_create(new)
             ClaimStatus.objects.bulk_update(updated, STORED_FIELDS)
             changed.update(row.claim_id for row in [*new, *updated])
+        if changed:  # after the writes that fed the rules raised it: pages cached in between are superseded
+            caching.changed()
     return changed
 
 

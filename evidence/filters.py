@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from . import claim_status, search
@@ -195,19 +195,18 @@ COLUMN_FACETS = {
 }
 
 
-def facet_counts(data: QueryDict, queryset: QuerySet, compound_names: dict[str, str]) -> dict[str, list[FacetValue]]:
+def facet_values(
+    data: QueryDict, counted: dict[str, dict[str, int]], compound_names: dict[str, str]
+) -> dict[str, list[FacetValue]]:
     """For each facet, how many results each value would give with every other filter kept.
 
-    A facet through a relation takes one grouped query. The column facets share one: the sources that
-    pass every other filter, counted per combination of their columns (a few hundred rows at most); each
-    column facet's counts are then the combinations that also pass the other column facets' choices.
-    Every query re-runs the text search, so fewer queries is what makes the page fast at 100,000 sources.
+    `counted` holds, per facet, the counts evidence/listing.py made in the one statement that also counts
+    and pages the search: a facet through a relation counted from the relation's side, the column facets
+    split from one grouped count (`split_column_counts`).
     """
-    counted = {name: _related_counts(data, queryset, name) for name in FACETS if name not in COLUMN_FACETS}
-    counted.update(_column_counts(data, queryset))
     facets = {}
     for name in FACETS:
-        counts, chosen = counted[name], data.getlist(name)
+        counts, chosen = dict(counted.get(name, {})), data.getlist(name)
         labels = (compound_names if name == "compound" else FACETS[name]) or {}
         # A chosen value stays listed even when nothing matches any more, so that it can be unticked.
         counts.update({value: 0 for value in chosen if value not in counts})
@@ -218,7 +217,7 @@ def facet_counts(data: QueryDict, queryset: QuerySet, compound_names: dict[str, 
     return facets
 
 
-def _without_facets(data: QueryDict, names) -> QueryDict:
+def without_facets(data: QueryDict, names) -> QueryDict:
     others = data.copy()
     for name in [*names, "page"]:
         others.pop(name, None)
@@ -236,30 +235,22 @@ RELATED_FACETS = {
 }
 
 
-def _related_counts(data: QueryDict, queryset: QuerySet, name: str) -> dict[str, int]:
-    related, field = RELATED_FACETS[name]
-    base = SourceFilter(_without_facets(data, [name]), queryset=queryset).qs
-    rows = related.filter(source__in=base.values("pk")).exclude(**{field: ""}).values(field)
-    # One source can have several reports of one effect, or support several claims of one category.
-    rows = rows.annotate(n=Count("source", distinct=True)).order_by("-n", field)
-    return {row[field]: row["n"] for row in rows}
-
-
-def _column_counts(data: QueryDict, queryset: QuerySet) -> dict[str, dict[str, int]]:
-    base = SourceFilter(_without_facets(data, COLUMN_FACETS), queryset=queryset).qs
-    cells = list(base.values(*COLUMN_FACETS.values()).annotate(n=Count("pk")).order_by())
+def split_column_counts(cells: list[tuple[tuple, int]], data: QueryDict) -> dict[str, dict[str, int]]:
+    """The column facets' counts from one grouped count of the sources that pass every other filter: each
+    combination of their columns (in COLUMN_FACETS' order) with its number of sources, a few hundred at
+    most. A column facet's counts are the combinations that also pass the other column facets' choices."""
     chosen = {name: set(data.getlist(name)) for name in COLUMN_FACETS}
+    positions = {name: index for index, name in enumerate(COLUMN_FACETS)}
     counted: dict[str, dict[str, int]] = {}
-    for name, field in COLUMN_FACETS.items():
+    for name in COLUMN_FACETS:
         counts: dict[str, int] = {}
-        for cell in cells:
+        for values, n in cells:
             kept = all(
-                cell[COLUMN_FACETS[other]] in chosen[other]
-                for other in COLUMN_FACETS
-                if other != name and chosen[other]
+                values[positions[other]] in chosen[other] for other in COLUMN_FACETS if other != name and chosen[other]
             )
-            if kept and cell[field]:
-                counts[cell[field]] = counts.get(cell[field], 0) + cell["n"]
+            value = values[positions[name]]
+            if kept and value:
+                counts[value] = counts.get(value, 0) + n
         counted[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     return counted
 

@@ -946,6 +946,22 @@ class BibliographyUpload(models.Model):
         return reverse("api:import-detail", args=[self.pk])
 
 
+class DataVersion(models.Model):
+    """One row: a number every committed write to the evidence base raises (evidence/caching.py). Cached
+    counts are kept under keys that include it, so no cached figure outlives the data it was counted from; it
+    lives in the database so that every worker and every box reads the same number."""
+
+    n = models.BigIntegerField(default=0)
+    # The version the spelling vocabulary (PostgreSQL: evidence_search_vocabulary) was last built at.
+    vocabulary_at = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"data version {self.n}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence:home")  # no page of its own: the public pages are what it keys
+
+
 # The screening stage's records (decisions, exclusion reasons, identifications) and what merging duplicates
 # leaves behind (old keys that redirect, pairs marked "not duplicates") live in modules of their own.
 from .merge_models import MergedSource, NotDuplicates  # noqa: E402, F401

@@ -148,3 +148,20 @@ def tsquery(query: Query, every: bool = True) -> str:
     groups = ["(" + " | ".join(phrase_text(p) for p in group.alternatives) + ")" for group in query.groups]
     joined = " & ".join(groups) if every else "(" + " | ".join(groups) + ")"
     return joined + "".join(f" & !({phrase_text(phrase)})" for phrase in query.excluded)
+
+
+def matched_sql(query: Query, ranked: bool) -> tuple[str, list[str]]:
+    """The every-word match as one SELECT of (id, key, rank), for a statement that reads it several times
+    (evidence/listing.py). `ranked=False` leaves the rank at 0, saving its computation for every match."""
+    weights = ", ".join(str(weight) for weight in FTS5_WEIGHTS)
+    if connection.vendor == "postgresql":
+        condition = f"{POSTGRES_COLUMN} @@ to_tsquery('{POSTGRES_CONFIG}', %s)"
+        rank = f"ts_rank_cd({POSTGRES_COLUMN}, to_tsquery('{POSTGRES_CONFIG}', %s))" if ranked else "0"
+        params = [tsquery(query)] * (2 if ranked else 1)
+        return f"SELECT id, key, {rank} AS rank FROM evidence_source WHERE {condition}", params
+    rank = f"-bm25({FTS_TABLE}, {weights})" if ranked else "0"
+    sql = (
+        f"SELECT source.id AS id, source.key AS key, {rank} AS rank FROM {FTS_TABLE} "
+        f"JOIN evidence_source AS source ON source.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH %s"
+    )
+    return sql, [fts5_query(query)]

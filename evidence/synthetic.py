@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from . import claim_status
+from . import caching, claim_status
 from .identifiers import title_key
 from .models import (
     AdverseEffect,
@@ -83,6 +83,7 @@ def generate(sources: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     size = CorpusSize(sources)
     with transaction.atomic():
+        caching.changed()  # bulk inserts send no signals
         authors = Author.objects.bulk_create(
             (Author(family=f"{SYNTHETIC_AUTHOR}{i:06d}", given=_initials(rng)) for i in range(size.authors)),
             batch_size=BATCH,
@@ -249,6 +250,7 @@ def remove() -> dict[str, int]:
     ]
     counts = {}
     with transaction.atomic():
+        caching.changed()  # raw deletes send no signals
         for name, queryset in steps:
             counts[name] = queryset._raw_delete(queryset.db)
     return counts

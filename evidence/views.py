@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -10,12 +13,11 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import claim_status, filters, findings, health, overviews, reports, wording
+from . import caching, claim_status, filters, findings, health, listing, overviews, reports, wording
 from .bibliography import embedded, styles
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLED_FORMATS
@@ -46,7 +48,30 @@ def merged_key_redirect(request: HttpRequest, key: str, name: str, *args) -> Htt
     return HttpResponsePermanentRedirect(reverse(name, args=[survivor.key, *args]) + (f"?{query}" if query else ""))
 
 
+def anonymous_page(name: str):
+    """A page as anonymous readers get it, kept whole per data version and full URL (scheme and host too:
+    pages print absolute links); signed-in users and everything caching.key_for names bypass it."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            key = caching.key_for(request, f"page:{name}", request.build_absolute_uri())
+            kept = caching.get(key)
+            if kept is not None:
+                content, content_type = kept
+                return HttpResponse(content, content_type=content_type)
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                caching.put(key, (response.content, response["Content-Type"]))
+            return response
+
+        return wrapped
+
+    return decorate
+
+
 LATEST_SOURCES = 8
+LATEST_FIELDS = ("key", "title", "year", "authors_truncated")  # what the home page lists (cached: no abstracts)
 HOME_ARTICLES = 5
 MAP_STATEMENTS = 60  # columns of a page of the evidence map; more is not a picture any more
 MAP_SOURCES = 50  # rows of a page of the evidence map
@@ -60,19 +85,27 @@ REPORT_FORMATS = {
 
 @read_only
 def home(request: HttpRequest) -> HttpResponse:
+    # Counted once per data version: the figures grow with the data, the page does not.
+    return render(request, "evidence/home.html", caching.cached(request, "home", (), home_figures))
+
+
+def home_figures() -> dict:
     sources = Source.objects.public()
     # The newest few articles: each one's flag summary assesses all its statements from their evidence.
     articles = list(Article.objects.order_by("-created_at", "title")[:HOME_ARTICLES])
-    context = {
+    compounds = Compound.objects.annotate(source_count=Count("sources", Q(sources__in=sources), distinct=True))
+    designs = sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n")
+    return {
         "counts": {"sources": sources.count(), "claims": Claim.objects.count(), "evidence": Evidence.objects.count()},
-        "compounds": Compound.objects.annotate(source_count=Count("sources", Q(sources__in=sources), distinct=True)),
-        "designs": sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n"),
+        "compounds": list(compounds),
+        "designs": list(designs),
         "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
-        "reports": reports.article_reports(articles),
+        "reports": [overviews.ArticleGlance.of(report) for report in reports.article_reports(articles)],
         "more_articles": Article.objects.count() - len(articles),
-        "latest": sources.reviewed().with_authors().order_by("-updated_at", "key")[:LATEST_SOURCES],
+        "latest": list(
+            sources.reviewed().with_authors().order_by("-updated_at", "key").only(*LATEST_FIELDS)[:LATEST_SOURCES]
+        ),
     }
-    return render(request, "evidence/home.html", context)
 
 
 def article_report_for(request: HttpRequest, slug: str) -> reports.ArticleReport:
@@ -161,6 +194,7 @@ def article_findings_download(request: HttpRequest, slug: str, fmt: str) -> Http
 
 
 @read_only
+@anonymous_page("source-detail")
 def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     sources = Source.objects.public().with_authors().prefetch_related("compounds").select_related("risk_of_bias")
     source = sources.filter(key=key).first()
@@ -182,37 +216,57 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "evidence/source_detail.html", context)
 
 
-SOURCES_PER_PAGE = 25
+SOURCES_PER_PAGE = listing.PAGE_SIZE
 
 
-class SearchPaginator(Paginator):
-    """Pages of a search's ordered results, counted over its plain matches (see SourceSearch.matches)."""
+class ListedIds(Sequence):
+    """The ids of a search's results, for the paginator: the count and the asked page come from the listing's
+    one statement; another page (the last, when a stale link asks for page 99) is read when sliced."""
 
-    def __init__(self, found: filters.SourceSearch, per_page: int):
-        super().__init__(found.results, per_page)
-        self.matches = found.matches
+    def __init__(self, request: HttpRequest, found: filters.SourceSearch, first: listing.Listing):
+        self.request, self.found, self.first = request, found, first
 
-    @cached_property
-    def count(self) -> int:
-        return self.matches.count()
+    def __len__(self) -> int:
+        return self.first.counts.total
+
+    def __getitem__(self, index):
+        start = index.start or 0
+        got = (
+            self.first
+            if start == self.first.offset
+            else listing.listing(self.request, self.found, start, SOURCES_PER_PAGE)
+        )
+        return got.page_ids[: index.stop - start]
+
+
+def asked_page(request: HttpRequest) -> int:
+    """The page number asked for as Paginator.get_page reads it (anything not a number is page 1); out of
+    range numbers are left to the paginator."""
+    try:
+        return int(request.GET.get("page", 1))
+    except ValueError:
+        return 1
 
 
 @read_only
+@anonymous_page("source-list")
 def source_list(request: HttpRequest) -> HttpResponse:
     found = filters.find_sources(request.GET)
     # Compounds are named by slug in the URL: one read serves the facets and the filter chips.
     compound_names = dict(Compound.objects.values_list("slug", "name"))
-    facets = filters.facet_counts(found.data, Source.objects.public(), compound_names) if found.valid else {}
-    page = SearchPaginator(found, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    offset = max(asked_page(request) - 1, 0) * SOURCES_PER_PAGE
+    listed = listing.listing(request, found, offset, SOURCES_PER_PAGE) if found.valid else listing.EMPTY
+    facets = filters.facet_values(found.data, listed.counts.facets, compound_names) if found.valid else {}
+    page = Paginator(ListedIds(request, found, listed), SOURCES_PER_PAGE).get_page(request.GET.get("page"))
     # Fewer than a page match every word: the sources matching some of them follow.
     short = page.number == 1 and page.paginator.count < SOURCES_PER_PAGE
-    some = fallback.some_words(found, SOURCES_PER_PAGE) if short else []
+    some = fallback.some_words(found, SOURCES_PER_PAGE, every_word=list(page)) if short else []
     # Authors and compounds for the sources listed only.
-    rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([s.pk for s in [*page, *some]])
+    rows = Source.objects.with_authors().prefetch_related("compounds").in_bulk([*page, *(s.pk for s in some)])
     context = {
         "filterset": found.filterset,
         "page": page,
-        "rows": [rows[source.pk] for source in page],
+        "rows": [rows[pk] for pk in page],
         "some_rows": [rows[source.pk] for source in some],
         "correction": found.correction,
         "search_instead": spelling.search_instead_url(found.data, found.correction) if found.correction else "",
@@ -232,6 +286,7 @@ CLAIMS_PER_PAGE = 50
 
 
 @read_only
+@anonymous_page("claim-list")
 def claim_list(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
     page = Paginator([], CLAIMS_PER_PAGE).get_page(1)
@@ -251,6 +306,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 @read_only
+@anonymous_page("claim-detail")
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.for_review().prefetch_related("compounds"), pk=pk)
     (statement,) = claim_status.statements_of([claim])
@@ -285,22 +341,26 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("reported_in", ReportGroup.HUMANS)
     error = "" if group in ReportGroup.values else f"There is no group called “{group}”: human reports are shown."
     group = group if not error else ReportGroup.HUMANS
+    figures = caching.cached(request, "adverse-effects", (group,), lambda: harm_figures(group))
+    return render(request, "evidence/adverse_effects.html", figures | {"error": error}, status=400 if error else 200)
+
+
+def harm_figures(group: str) -> dict:
     compounds = dict(Compound.objects.values_list("slug", "name"))
     reports = AdverseEffectReport.objects.public().in_group(group)
     matrix, columns = overviews.harm_overview(reports, compounds, reverse("evidence:sources"), group)
     counts = AdverseEffectReport.objects.public().group_counts()
-    context = {
+    return {
         "matrix": matrix,
         "columns": columns,
         "chart": overviews.harm_chart(matrix, columns),
         "group": ReportGroup(group),
         "groups": [(choice, counts[choice.value]) for choice in ReportGroup],
-        "error": error,
     }
-    return render(request, "evidence/adverse_effects.html", context, status=400 if error else 200)
 
 
 @read_only
+@anonymous_page("evidence-map")
 def evidence_map(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.filter(checkworthy=True))
     statements = Paginator([], MAP_STATEMENTS).get_page(1)

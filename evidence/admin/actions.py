@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.utils import bulk_update_with_history
 
-from .. import claim_status
+from .. import caching, claim_status
 from ..bibliography.downloads import bibliography_download
 from ..models import Evidence, Source
 from ..vocabularies import CurationStatus
@@ -45,6 +45,7 @@ def mark_reviewed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
     for record in changed:
         record.curation_status = CurationStatus.REVIEWED
         record.version += 1  # as a save would: a form opened before this is stale
+    caching.changed()  # a bulk update sends no signal
     bulk_update_with_history(
         changed,
         queryset.model,

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from .. import checking, claim_status, filters, overviews, reports
+from .. import checking, claim_status, filters, listing, overviews, reports
 from ..bibliography.downloads import bibliography_response
 from ..bibliography.formats import EXPORT_FORMATS, UnknownFormat
 from ..bibliography.importer import Action, ImportedFile, ImportRefused, commit_import, plan_import, read_import
@@ -128,13 +128,14 @@ class SourceViewSet(CuratedViewSet, mixins.RetrieveModelMixin, APIViewSet):
         page = self.paginate_queryset(found.results)
         rows = self.get_queryset().in_bulk([source.pk for source in page])
         compound_names = dict(Compound.objects.values_list("slug", "name"))
-        facets = filters.facet_counts(request.query_params, Source.objects.public(), compound_names)
+        counts = listing.counts_of(found)  # the facets and the count in one statement, the page's own
+        facets = filters.facet_values(found.data, counts.facets, compound_names)
         query = filters.without(request.query_params, "cursor")
         return self.paginator.get_paginated_response(
             serializers.SourceSerializer(
                 [rows[source.pk] for source in page], many=True, context=self.get_serializer_context()
             ).data,
-            count=found.matches.count(),
+            count=counts.total,
             sort=found.sort,
             facets={
                 name: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in values]

@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from simple_history.utils import bulk_create_with_history
 
-from .. import identifiers
+from .. import caching, identifiers
 from ..identifiers import TITLE_KEY_LENGTH, normalised
 from ..models import Author, Authorship, ImportLog, MergedSource, NotDuplicates, Source
 from ..query.linked import refresh_linked_terms
@@ -412,6 +412,7 @@ def commit_import(
     provenance = f"{provenance} ({batch})".strip()
     with transaction.atomic():
         _lock_imports()
+        caching.changed()  # bulk inserts send no signals
         plan = plan_import(parsed)
         authors = _authors_for(plan)
         # Merged records' keys redirect to their survivors: never given out again.

@@ -2,8 +2,9 @@
 
 "Nearest" is the smallest edit distance between stems (letters inserted, deleted, replaced or swapped),
 at most 1 for words of up to five letters and 2 for longer ones; ties go to the word more sources use.
-The candidates are the words of the index itself (SQLite: the FTS5 vocabulary table; PostgreSQL: the
-lexemes of the search vectors, pre-selected by pg_trgm similarity) and every word of the lexicon. A word
+The candidates are the words of the index itself (SQLite: the FTS5 vocabulary table; PostgreSQL: a table of
+the search vectors' lexemes, rebuilt when the data change, pre-selected by pg_trgm similarity through its
+trigram index) and every word of the lexicon. A word
 the lexicon knows (a synonym, a lay word) is never "corrected", even if no source uses it.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import QueryDict
 
 from evidence import search
@@ -21,7 +22,9 @@ from .thesaurus import Lexicon, lexicon, understand
 from .words import stem
 
 MIN_LENGTH = 4  # shorter words are too often abbreviations to guess at
-TRIGRAM_THRESHOLD = 0.3
+TRIGRAM_THRESHOLD = 0.3  # pg_trgm's default similarity threshold, which its `%` operator uses
+POSTGRES_VOCABULARY = "evidence_search_vocabulary"  # migration 0017
+VOCABULARY_LOCK = 7_318_204_611  # any number no other advisory lock of the database uses
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,11 @@ def _candidates(words: list[str]) -> dict[str, list[tuple[str, int]]]:
     found: dict[str, list[tuple[str, int]]] = {word: [] for word in words}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            fresh_vocabulary()
+            # `%%` is pg_trgm's similarity operator (threshold 0.3, TRIGRAM_THRESHOLD), answered by the index.
             cursor.execute(
-                f"SELECT typed, word, ndoc FROM unnest(%s::text[]) AS typed, "
-                f"ts_stat('SELECT {search.POSTGRES_COLUMN} FROM evidence_source') "
-                "WHERE similarity(word, typed) >= %s",
+                f"SELECT typed, word, ndoc FROM unnest(%s::text[]) AS typed "
+                f"JOIN {POSTGRES_VOCABULARY} ON word %% typed WHERE similarity(word, typed) >= %s",
                 [[stem(word) for word in words], TRIGRAM_THRESHOLD],
             )
             by_stem = {stem(word): word for word in words}
@@ -128,6 +132,30 @@ def _candidates(words: list[str]) -> dict[str, list[tuple[str, int]]]:
     for word in words:
         found[word] = [(term, count) for term, count in rows if abs(len(term) - len(word)) <= 3]
     return found
+
+
+def fresh_vocabulary() -> None:
+    """PostgreSQL: rebuild the vocabulary table from the search vectors (`ts_stat`, a second at 100,000
+    sources) when the data have changed since it was built, once per data version, not once per misspelt
+    search. Under a transaction-scoped advisory lock, so that two workers never rebuild it together."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT n, vocabulary_at FROM evidence_dataversion WHERE id = 1")
+        row = cursor.fetchone()
+        if row is not None and row[0] == row[1]:
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [VOCABULARY_LOCK])
+        cursor.execute("SELECT n, vocabulary_at FROM evidence_dataversion WHERE id = 1")
+        row = cursor.fetchone()
+        if row is not None and row[0] == row[1]:
+            return  # another worker rebuilt it while this one waited
+        cursor.execute(f"DELETE FROM {POSTGRES_VOCABULARY}")
+        cursor.execute(
+            f"INSERT INTO {POSTGRES_VOCABULARY} (word, ndoc) "
+            f"SELECT word, ndoc FROM ts_stat('SELECT {search.POSTGRES_COLUMN} FROM evidence_source')"
+        )
+        # Marked with the version it was read at: a write committed meanwhile raises n again, and the next
+        # correction rebuilds. Without the row (a freshly emptied database) it is rebuilt every time.
+        cursor.execute("UPDATE evidence_dataversion SET vocabulary_at = %s WHERE id = 1", [row[0] if row else None])
 
 
 def _nearest(word: str, candidates: list[tuple[str, int]], surface: dict[str, list[str]]) -> str | None:

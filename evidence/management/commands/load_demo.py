@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from evidence import caching
 from evidence.demo import FIXTURE_FILES
 from evidence.models import Source
 from evidence.roles import ensure_curator_group
@@ -27,6 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
+            caching.changed()  # loaddata's raw saves signal, the bulk author names that follow do not
             call_command("loaddata", *FIXTURE_FILES, verbosity=options["verbosity"])
             # The fixtures list authors, not the author_names built from them (loaddata leaves that to us).
             Source.objects.rebuild_author_names()

@@ -1,0 +1,143 @@
+"""A data version and a cache keyed on it: cached figures are never stale and need no invalidation lists.
+
+Every committed write to the evidence base raises one number, stored in the database (DataVersion, one row)
+so that every gunicorn worker and every box reads the same one: model signals queue the raise when a record
+is saved or deleted, and the writers that bypass signals (bulk inserts, queryset updates, raw deletes) call
+`changed()` themselves. The raise runs once per transaction, after it commits (`transaction.on_commit`), as
+`UPDATE … SET n = n + 1`, so a long import never holds the row.
+
+A page reads the version once per request (memoised on the request) and keeps what it counts in Django's
+cache framework (`django.core.cache.cache`: local memory by default, Redis when configured) under a key
+that includes it. When the data change, the version moves on and the old entries are simply never read
+again; the cache's own expiry and size limit clear them out.
+
+Not cached: what a signed-in user sees, and what is read inside a transaction (`key_for` says why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from .models import DataVersion
+
+logger = logging.getLogger(__name__)
+# Entries outlive their version only as dead weight: a day is long enough for a quiet site to keep its pages.
+TIMEOUT = 24 * 60 * 60
+REQUEST_ATTRIBUTE = "_evidence_data_version"
+
+
+def current_version() -> int | None:
+    """The data version as committed now, or None when the row is missing (a freshly emptied database)."""
+    return DataVersion.objects.filter(pk=1).values_list("n", flat=True).first()
+
+
+def data_version(request) -> int | None:
+    """The data version for this request: read once, then memoised on the request."""
+    if not hasattr(request, REQUEST_ATTRIBUTE):
+        setattr(request, REQUEST_ATTRIBUTE, current_version())
+    return getattr(request, REQUEST_ATTRIBUTE)
+
+
+def _bump() -> None:
+    if not DataVersion.objects.filter(pk=1).update(n=F("n") + 1):
+        # The row went with a flush: start again from a random number, never from one a cache may still hold.
+        DataVersion.objects.get_or_create(pk=1, defaults={"n": secrets.randbits(48)})
+
+
+def _queued(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether this transaction has already queued its raise (a rolled-back savepoint drops its callbacks,
+    so the list says exactly what will run at commit). `run_on_commit` is Django's own list of them."""
+    connection = connections[using]
+    return connection.in_atomic_block and any(entry[1] is _bump for entry in connection.run_on_commit)
+
+
+def changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """The evidence base was written to: raise the data version when this transaction commits (at once
+    outside a transaction). Writers that bypass model signals call this themselves."""
+    if not _queued(using):
+        transaction.on_commit(_bump, using=using)
+
+
+def key(name: str, version: int, *parts: Any) -> str:
+    """A cache key for `name` at `version`, the parts (a normalised query, a page number) hashed in."""
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return f"evidence:{name}:{version}:{digest}"
+
+
+def key_for(request, name: str, *parts: Any) -> str | None:
+    """The request's cache key for `name` and the parts, or None when this request must not use the cache:
+    a signed-in user (curators see drafts and what they have just written); a read inside a transaction
+    (its snapshot may be older or newer than the cached figures, and a write of its own is not committed
+    yet); a database without the version row (freshly emptied: nothing to key on until the next write)."""
+    user = getattr(request, "user", None)
+    if (user is not None and user.is_authenticated) or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        return None
+    version = data_version(request)
+    return None if version is None else key(name, version, *parts)
+
+
+def get(entry_key: str | None) -> Any:
+    """The cached value, or None: also when the cache does not answer (a shared cache that is down must
+    leave the pages served, uncached)."""
+    if not entry_key:
+        return None
+    try:
+        return cache.get(entry_key)
+    except Exception:  # each backend raises its own errors (OSError, redis' ConnectionError, …)
+        logger.warning("The cache did not answer: served uncached", exc_info=True)
+        return None
+
+
+def put(entry_key: str | None, value: Any) -> None:
+    if not entry_key:
+        return
+    try:
+        cache.set(entry_key, value, TIMEOUT)
+    except Exception:
+        logger.warning("The cache did not answer: not kept", exc_info=True)
+
+
+def cached(request, name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
+    """compute(), kept in the cache under `name`, the parts and the request's data version (see key_for)."""
+    entry_key = key_for(request, name, *parts)
+    value = get(entry_key)
+    if value is None:
+        value = compute()
+        put(entry_key, value)
+    return value
+
+
+def _record_written(sender, **kwargs) -> None:
+    changed(kwargs.get("using") or DEFAULT_DB_ALIAS)
+
+
+def _relation_written(sender, action: str, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    if action.startswith("post_"):
+        changed(using)
+
+
+def connect_signals() -> None:
+    """Every model of the evidence app, historical records included, raises the version when saved or
+    deleted, and every many-to-many relation between them when changed. (Connected model by model: a
+    receiver for every sender would stop Django's fast deletes of unrelated tables such as sessions.)"""
+    for model in apps.get_app_config("evidence").get_models():
+        if model is DataVersion:
+            continue
+        uid = f"evidence-data-version-{model._meta.label_lower}"
+        post_save.connect(_record_written, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(_record_written, sender=model, dispatch_uid=uid + "-delete")
+        for field in model._meta.local_many_to_many:
+            m2m_changed.connect(
+                _relation_written, sender=field.remote_field.through, dispatch_uid=f"{uid}-{field.name}"
+            )
