@@ -230,6 +230,8 @@ def test_the_article_endpoint_has_the_review_pages_statuses(api, reader):
         s.claim.pk: list(s.candidates or ()) for s in report.statements
     }
     assert "evidence" not in data["statements"][0]
+    # The folded line's assessment; the statement's own endpoint has its reasons and GRADE's domains.
+    assert "reasons" not in first["assessment"] and "grade" in api.get(first["links"]["self"]).json()["assessment"]
     assert [s["number"] for s in data["statements"]] == [s.number for s in report.statements]
     busiest = max(data["statements"], key=lambda s: s["assessment"]["links"])
     assert len(walk(api, busiest["links"]["evidence"])) == busiest["assessment"]["links"] > 1

@@ -222,19 +222,24 @@ class PartAssessmentSerializer(serializers.Serializer):
     grade = GradeSerializer(source="assessment.rating", allow_null=True)
 
 
-class AssessmentSerializer(serializers.Serializer):
-    """A statement's status, certainty and reasons, read from its `reports.Statement` (one serializer for a
-    whole list: binding one per statement took a third of an article's time)."""
+class FoldedAssessmentSerializer(serializers.Serializer):
+    """What a statement's folded line on the review page says: status, certainty and how many links (one
+    serializer for a whole list: binding one per statement took a third of an article's time)."""
 
     status = serializers.ChoiceField(choices=[status.value for status in Status], source="status.value")
     flagged = serializers.BooleanField()
     certainty = serializers.CharField(source="assessment.certainty", allow_null=True)
+    links = serializers.IntegerField(help_text="How many evidence links the statement has.")
+
+
+class AssessmentSerializer(FoldedAssessmentSerializer):
+    """A statement's status, certainty and reasons, read from its `reports.Statement`, with GRADE's domains."""
+
     reasons = serializers.ListField(child=serializers.CharField(), source="assessment.reasons")
     grade = GradeSerializer(
         source="assessment.rating", allow_null=True, help_text="GRADE's rating; null when no side decides the status."
     )
     parts = PartAssessmentSerializer(many=True, help_text="A split statement's parts; empty when not split.")
-    links = serializers.IntegerField(help_text="How many evidence links the statement has.")
 
 
 class ClaimSerializer(FullCleanSerializer):
@@ -353,7 +358,9 @@ class StatementSerializer(serializers.Serializer):
     anchored = serializers.BooleanField()
     category = serializers.CharField(source="claim.category")
     checkworthy = serializers.BooleanField(source="claim.checkworthy")
-    assessment = AssessmentSerializer(source="*")
+    assessment = FoldedAssessmentSerializer(
+        source="*", help_text="As the folded line says it; reasons and GRADE's domains are at `links.self`."
+    )
     candidates = serializers.SerializerMethodField(
         help_text="Keys of the sources evidence matching proposes for an unsupported statement: never counted."
     )
