@@ -32,8 +32,6 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from .models import DataVersion
 
 logger = logging.getLogger(__name__)
-# Entries outlive their version only as dead weight: a day is long enough for a quiet site to keep its pages.
-TIMEOUT = 24 * 60 * 60
 REQUEST_ATTRIBUTE = "_evidence_data_version"
 
 
@@ -103,7 +101,7 @@ def put(entry_key: str | None, value: Any) -> None:
     if not entry_key:
         return
     try:
-        cache.set(entry_key, value, TIMEOUT)
+        cache.set(entry_key, value)  # for the cache's TIMEOUT (CACHE_TIMEOUT_SECONDS)
     except Exception:
         logger.warning("The cache did not answer: not kept", exc_info=True)
 

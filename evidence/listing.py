@@ -18,7 +18,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 
@@ -110,8 +110,13 @@ def counts_of(found: SourceSearch) -> Counts:
 def compute(found: SourceSearch, offset: int, limit: int, with_counts: bool) -> tuple[Counts | None, tuple[int, ...]]:
     """Run the one statement: the match (once), then the facet counts and the total if asked, and the page."""
     sql, params = statement(found, offset, limit, with_counts)
+    # Where the page's other reads go (a replica, unless the request is pinned to the primary): the ids read
+    # here and the rows read by them must come from the same database, or a lagging replica lacks some.
+    alias = router.db_for_read(Source)
+    database = connections[alias]
     # A transaction on PostgreSQL only, for SET LOCAL: SQLite's begin IMMEDIATE (settings), taking the write lock.
-    with transaction.atomic() if connection.vendor == "postgresql" else nullcontext(), connection.cursor() as cursor:
+    postgresql = database.vendor == "postgresql"
+    with transaction.atomic(using=alias) if postgresql else nullcontext(), database.cursor() as cursor:
         without_jit(cursor)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -121,7 +126,7 @@ def compute(found: SourceSearch, offset: int, limit: int, with_counts: bool) -> 
 def without_jit(cursor) -> None:
     """PostgreSQL's JIT compiled this wide statement for 2.4 s at 100,000 sources, longer than it runs: off
     until the transaction ends."""
-    if connection.vendor == "postgresql":
+    if cursor.db.vendor == "postgresql":
         cursor.execute("SET LOCAL jit = off")
 
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from simple_history.utils import bulk_update_with_history
 
-from . import identifiers
+from . import caching, claim_status, identifiers
 from .models import Claim, Source
 from .reports import statements_of
 from .support import Status
@@ -317,3 +317,6 @@ def _write(changes: list[SourceChange], user) -> None:
         default_user=user,
         default_change_reason=CHANGE_REASON,
     )
+    # A bulk update sends no signal: the stored statuses and the cache's data version follow at commit.
+    claim_status.schedule_sources(change.source.pk for change in changes)
+    caching.changed()

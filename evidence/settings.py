@@ -163,12 +163,14 @@ REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
 # The cache: Redis, shared by every worker and every box, where REDIS_URL is set; otherwise memory inside
 # each process, which needs nothing installed. When Redis is down pages are served uncached (evidence/cache.py).
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "evidence")
+# The deployed release (a commit id, say): in every key, so that a new release never serves pages (or pickled
+# figures) cached by the one before it.
+RELEASE = os.environ.get("RELEASE", "")
 REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 5)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "KEY_PREFIX": CACHE_KEY_PREFIX,
-        # With Redis, also the longest a value lost to an outage (a data-version bump) can matter.
+        "KEY_PREFIX": f"{CACHE_KEY_PREFIX}:{RELEASE}" if RELEASE else CACHE_KEY_PREFIX,
         "TIMEOUT": env_int("CACHE_TIMEOUT_SECONDS", 3600),
     }
 }

@@ -121,6 +121,7 @@ def counts_drafts(request: HttpRequest) -> bool:
 
 
 @read_only
+@anonymous_page("article-review")
 def article_review(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article, slug=slug)
     # Statuses from every link, but no link objects: each statement's evidence is its own page (or fragment).
@@ -138,6 +139,7 @@ def article_review(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @read_only
+@anonymous_page("statement-evidence")
 def statement_evidence(request: HttpRequest, pk: int, fragment: bool = False) -> HttpResponse:
     """One statement's reasons, GRADE domains and strongest links, as the review page unfolds them: a page of
     its own (the review page's link without JavaScript) or, as `fragment`, only the part its script puts in

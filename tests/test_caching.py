@@ -106,13 +106,20 @@ def test_a_bulk_import_raises_the_version_and_its_records_show_once_screened_in(
     assert listed(client) == 2
 
 
-def test_a_bulk_admin_action_shows_at_once(client):
+def test_a_bulk_admin_action_shows_at_once(client, monkeypatch):
     source = a_source("CacheTestReviewed")
     assert listed(client, f"?q={WORD}&curation=reviewed") == 0
     admin = get_user_model().objects.create_superuser("cache-admin", password="synthetic-password")
     request = RequestFactory().post("/admin/")
     request.user = admin
     request._messages = type("Messages", (), {"add": lambda *args, **kwargs: None})()
+    bump = caching._bump
+
+    def a_reader_arrives_as_the_version_rises():  # what a reader who came in between would have cached
+        bump()
+        listed(client, f"?q={WORD}&curation=reviewed")
+
+    monkeypatch.setattr(caching, "_bump", a_reader_arrives_as_the_version_rises)
     mark_reviewed(admin_site._registry[Source], request, Source.objects.filter(pk=source.pk))  # bulk update
     assert listed(client, f"?q={WORD}&curation=reviewed") == 1
 
@@ -201,3 +208,22 @@ def test_a_recompute_that_changes_a_stored_status_raises_the_version():
     assert claim_status.recompute([claim.pk]) == {claim.pk}
     assert DataVersion.objects.get().n == before + 1
     assert claim_status.recompute([claim.pk]) == set() and DataVersion.objects.get().n == before + 1
+
+
+def test_the_review_page_and_a_statements_evidence_are_kept_whole_and_follow_a_new_link(client):
+    from evidence.articles import add_statement_claims, create_article
+    from evidence.models import Claim, Evidence
+
+    article, _ = create_article("Cache test review", f"Synthetic {WORD} cures synthetic headaches.")
+    add_statement_claims(article)
+    claim = Claim.objects.get(article=article)
+    review = reverse("evidence:article", args=[article.slug])
+    fragment = reverse("evidence:claim-evidence-fragment", args=[claim.pk])
+    source = a_source("CacheTestReview", title="An unrelated record", curation_status=CurationStatus.REVIEWED)
+    assert "CacheTestReview" not in client.get(fragment).content.decode()
+    client.get(review)
+    assert queries(client, review) <= 1 and queries(client, fragment) <= 1  # the data version, then the page
+    Evidence.objects.create(claim=claim, source=source, stance="supports", finding="x", curation_status="reviewed")
+    claim.refresh_from_db()
+    assert "CacheTestReview" in client.get(fragment).content.decode()
+    assert f"badge--{claim.stored_status.status}" in client.get(review).content.decode()

@@ -238,3 +238,21 @@ def test_reads_go_to_the_primary_while_the_replica_is_down(live_server, replica,
     assert f"Replica {alias} does not answer" in down[0].getMessage()
     assert health.status_code == 200
     assert health.json()["status"] == "degraded" and health.json()["checks"][alias] == "degraded"
+
+
+@pytest.mark.replica
+@pytest.mark.django_db(transaction=True, databases=["default", *settings.DATABASE_REPLICAS])
+def test_a_search_reads_its_matches_and_their_rows_from_the_same_database_while_the_replica_lags(
+    live_server, replica, synthetic_source
+):
+    _, cursor = replica
+    cursor.execute("SELECT pg_wal_replay_pause()")
+    Source.objects.create(key="ReplicaLagging", title="Replica test: written during the lag", year=2021)
+    # An anonymous reader's search: its matches and the rows they name both from the lagging replica (the ids
+    # from the primary and the rows from the replica were a KeyError, a 500).
+    response = requests.get(f"{live_server.url}/sources/?q=replica", timeout=30)
+    assert response.status_code == 200
+    assert "ReplicaSynthetic" in response.text and "ReplicaLagging" not in response.text
+    cursor.execute("SELECT pg_wal_replay_resume()")
+    until(lambda: replica_title(cursor, "ReplicaLagging") is not None, "the new source")
+    assert "ReplicaLagging" in requests.get(f"{live_server.url}/sources/?q=replica", timeout=30).text

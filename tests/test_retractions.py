@@ -198,6 +198,18 @@ def test_the_report_lists_the_claims_that_change_status(supported_claim):
     assert "1 linked claim checked, 1 changed status." in report.summary()
 
 
+@pytest.mark.django_db(transaction=True)  # committed, as production: the on-commit work runs
+def test_the_import_recomputes_the_stored_statuses_and_raises_the_data_version(supported_claim):
+    # A bulk update sends no signal: the import itself schedules both, at its commit.
+    from evidence.models import ClaimStatus, DataVersion
+
+    assert ClaimStatus.objects.get(claim=supported_claim).status == Status.SUPPORTED
+    before = DataVersion.objects.get().n
+    import_retractions(csv_file(row(1, doi=synthetic_doi("alpha"))))
+    assert ClaimStatus.objects.get(claim=supported_claim).status == Status.UNSUPPORTED
+    assert DataVersion.objects.get().n > before
+
+
 def test_a_dry_run_reports_everything_and_writes_nothing(supported_claim, sources):
     history = Source.history.count()
     report = import_retractions(csv_file(row(1, doi=synthetic_doi("alpha"))), dry_run=True)
@@ -225,8 +237,9 @@ def test_a_large_file_is_looked_up_in_batches(sources, monkeypatch, django_asser
     unrelated = [row(n, doi=synthetic_doi(f"unrelated-{n}"), pmid=synthetic_pmid(1000 + n)) for n in range(1_000)]
     file = csv_file(*unrelated, row(2_000, pmid=synthetic_pmid(3)))
     # 10 look-ups of 100 rows and 1 of the last; then the savepoint, the sources locked, the claims linked
-    # before and after (none here), the update, its history rows and the savepoint's release.
-    with django_assert_max_num_queries(18):
+    # before and after (none here), the update, its history rows, the claims to recompute at commit and the
+    # savepoint's release.
+    with django_assert_max_num_queries(19):
         report = import_retractions(file)
     assert (report.rows, report.matched, len(report.changed_sources)) == (1_001, 1, 1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.utils import bulk_update_with_history
@@ -45,14 +46,19 @@ def mark_reviewed(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
     for record in changed:
         record.curation_status = CurationStatus.REVIEWED
         record.version += 1  # as a save would: a form opened before this is stale
-    caching.changed()  # a bulk update sends no signal
-    bulk_update_with_history(
-        changed,
-        queryset.model,
-        ["curation_status", "version"],
-        default_user=request.user,
-        default_change_reason="marked reviewed (bulk action)",
-    )
-    if queryset.model is Evidence:  # a bulk update sends no signal: the links' claims now count them
-        claim_status.schedule(link.claim_id for link in changed)
+    # One transaction, so that the data version rises (and the statuses are recomputed) when the rows are
+    # written, not before: a reader in between would cache the old rows under the new version.
+    with transaction.atomic():
+        bulk_update_with_history(
+            changed,
+            queryset.model,
+            ["curation_status", "version"],
+            default_user=request.user,
+            default_change_reason="marked reviewed (bulk action)",
+        )
+        caching.changed()  # a bulk update sends no signal
+        if queryset.model is Evidence:  # the links' claims now count them
+            claim_status.schedule(link.claim_id for link in changed)
+        elif queryset.model is Source:
+            claim_status.schedule_sources(source.pk for source in changed)
     modeladmin.message_user(request, f"{len(changed):,} marked reviewed.", messages.SUCCESS)

@@ -117,7 +117,7 @@ class ClaimAdmin(RecordsWhoAddsEvidence, SimpleHistoryAdmin):
             if statement.status is Status.UNSUPPORTED:
                 keys = with_candidates(ArticleReport(claim.article, [statement])).statements[0].candidates
                 by_key = Source.objects.in_bulk(keys, field_name="key")
-                extra_context["suggestions"] = [by_key[key] for key in keys]
+                extra_context["suggestions"] = [by_key[key] for key in keys if key in by_key]
                 extra_context["stances"] = Stance.choices
         return super().change_view(request, object_id, form_url, extra_context)
 
