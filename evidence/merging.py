@@ -339,27 +339,27 @@ def _delete_history(instance, user, reason: str) -> None:
     instance.delete()
 
 
+def _repoint(records: list, survivor: Source, user, reason: str) -> int:
+    """Each record now the survivor's, saved one by one so that each history says who merged it."""
+    for record in records:
+        record.source = survivor
+        _save_history(record, user, reason)
+    return len(records)
+
+
 def _move_links(survivor: Source, merged: Source, user, reason: str) -> int:
     for mine, theirs in _colliding_links(survivor, merged):
         # Same stance (_collisions refused any other): keep the reviewed link, else the survivor's.
         keep_theirs = theirs.curation_status == CurationStatus.REVIEWED != mine.curation_status
         dropped, kept = (mine, theirs) if keep_theirs else (theirs, mine)
         _delete_history(dropped, user, f"{reason}: folded into link #{kept.pk}"[:100])
-    links = list(merged.evidence.all())
-    for link in links:
-        link.source = survivor
-        _save_history(link, user, reason)
-    return len(links)
+    return _repoint(list(merged.evidence.all()), survivor, user, reason)
 
 
 def _move_reports(survivor: Source, merged: Source, user, reason: str) -> int:
     for mine, theirs in _colliding_reports(survivor, merged):
         _delete_history(theirs, user, f"{reason}: same as report #{mine.pk}"[:100])
-    reports = list(merged.adverse_effect_reports.all())
-    for report in reports:
-        report.source = survivor
-        _save_history(report, user, reason)
-    return len(reports)
+    return _repoint(list(merged.adverse_effect_reports.all()), survivor, user, reason)
 
 
 def _move_decisions(survivor: Source, merged: Source, user) -> int:
@@ -378,9 +378,7 @@ def _move_appraisal(survivor: Source, merged: Source, choice: Side | None, user,
             _delete_history(theirs, user, f"{reason}: {survivor.key}'s appraisal kept"[:100])
             return 0
         _delete_history(appraisals[survivor.pk], user, f"{reason}: {merged.key}'s appraisal kept"[:100])
-    theirs.source = survivor
-    _save_history(theirs, user, reason)
-    return 1
+    return _repoint([theirs], survivor, user, reason)
 
 
 def _keep_authors(survivor: Source, merged: Source, choice: Side | None) -> int:
