@@ -264,27 +264,23 @@ def reports_by_article(articles: list[Article], of_articles: Iterable[Statement]
 
 
 def article_reports(articles: list[Article], include_drafts: bool = False, shown: int = 0) -> list[ArticleReport]:
-    """The home page's summaries and the review page's report: the stored statuses (claim_status), or with
-    drafts counted the statuses from the links' plain values, and each statement's `shown` strongest links as
-    objects (none: a summary). A few queries for any number of articles and statements."""
-    from . import claim_status  # it assesses through this module
-
-    links = Evidence.objects.of_articles(articles)
+    """The home page's summaries and the review page's report (`statements_shown`): a few queries for any
+    number of articles and statements."""
     claims = Claim.objects.of_articles(articles).with_numbers().in_text_order()
-    if include_drafts:
-        found = statements_read_as_values(claims, links, include_drafts, shown)
-    else:
-        found = claim_status.statements(claims, links.strongest_of_each_claim(shown) if shown else ())
+    found = statements_shown(claims, Evidence.objects.of_articles(articles), include_drafts, shown)
     return reports_by_article(articles, found)
 
 
-def statements_read_as_values(
-    claims: Iterable[Claim], links, include_drafts: bool = False, shown: int = 0
-) -> list[Statement]:
-    """The claims assessed from their `links` (an evidence queryset) read as plain values, each with its
-    `shown` strongest links as objects: two queries (one without links shown) and GRADE's reads."""
+def statements_shown(claims: Iterable[Claim], links, include_drafts: bool = False, shown: int = 0) -> list[Statement]:
+    """The claims with their stored statuses (claim_status), or with drafts counted assessed from their
+    `links` (an evidence queryset) read as plain values and GRADE's reads; each with its `shown` strongest
+    links as objects (none: a summary)."""
+    from . import claim_status  # it assesses through this module
+
     strongest = links.strongest_of_each_claim(shown) if shown else ()
-    return statements(claims, links.link_values(), strongest, include_drafts)
+    if include_drafts:
+        return statements(claims, links.link_values(), strongest, include_drafts)
+    return claim_status.statements(claims, strongest)
 
 
 @dataclass(frozen=True)

@@ -143,10 +143,11 @@ def article_review(request: HttpRequest, slug: str) -> HttpResponse:
 def statement_evidence(request: HttpRequest, pk: int, fragment: bool = False) -> HttpResponse:
     """One statement's reasons, GRADE domains and strongest links, as the review page unfolds them: a page of
     its own (the review page's link without JavaScript) or, as `fragment`, only the part its script puts in
-    place. Eight queries whatever the article's length; evidence matching adds its own for an unsupported one."""
+    place. Three queries whatever the article's length (stored status; eight with drafts counted); evidence
+    matching adds its own for an unsupported one."""
     claim = get_object_or_404(Claim.objects.select_related("article").with_numbers(), pk=pk)
     links = Evidence.objects.filter(claim=claim)
-    (statement,) = reports.statements_read_as_values([claim], links, counts_drafts(request), reports.REVIEW_LINKS_SHOWN)
+    (statement,) = reports.statements_shown([claim], links, counts_drafts(request), reports.REVIEW_LINKS_SHOWN)
     (statement,) = matching.with_candidates(reports.ArticleReport(claim.article, [statement])).statements
     context = {"statement": statement, "article": claim.article, "drafts": counts_drafts(request)}
     template = "evidence/_statement_evidence.html" if fragment else "evidence/statement_evidence.html"

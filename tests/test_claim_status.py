@@ -88,6 +88,9 @@ def test_every_demo_claims_stored_status_is_what_the_rules_give():
 def pages() -> list[str]:
     articles = [reverse("evidence:article", args=[slug]) for slug in Article.objects.values_list("slug", flat=True)]
     claims = [claim.get_absolute_url() for claim in Claim.objects.all()]
+    claims += [
+        reverse("evidence:claim-evidence-fragment", args=[pk]) for pk in Claim.objects.values_list("pk", flat=True)
+    ]
     lists = [reverse("evidence:claims"), reverse("evidence:home"), reverse("evidence:evidence-map")]
     api = ["/api/v1/claims/", f"/api/v1/articles/{SEED}/"]
     return [*articles, *claims, *lists, *api]

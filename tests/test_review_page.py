@@ -229,16 +229,19 @@ def test_each_statement_opens_on_its_strongest_links_and_a_way_to_all_of_them(re
     assert all(f">{e.source.key}</a>" in whole for e in Evidence.objects.filter(claim=claim).select_related("source"))
 
 
-def test_a_statements_evidence_has_a_bounded_number_of_queries(reader, django_assert_max_num_queries):
-    # The claim (numbered), its links as values, its strongest links, GRADE's five reads; an unsupported
-    # statement adds evidence matching's two, and the lexicon's two reads (compounds, thesaurus; read once a
-    # minute, so a warm server does not repeat them).
+def test_a_statements_evidence_has_a_bounded_number_of_queries(
+    reader, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    # The claim (numbered), its stored status, its strongest links; an unsupported statement adds evidence
+    # matching's two, and the lexicon's two reads (compounds, thesaurus; read once a minute, so a warm server
+    # does not repeat them).
     statement_28 = Claim.objects.with_numbers().get(article__slug=SEED, number=28)
     with django_assert_max_num_queries(8):
         response = reader.get(reverse("evidence:claim-evidence-fragment", args=[statement_28.pk]))
     assert "Smith2022JAM" in response.content.decode()
-    article, _ = create_article("Unlinked", "Kratom is said to damage the liver in heavy users.")
-    add_statement_claims(article)
+    with django_capture_on_commit_callbacks(execute=True):  # committed: the status stored
+        article, _ = create_article("Unlinked", "Kratom is said to damage the liver in heavy users.")
+        add_statement_claims(article)
     (unlinked,) = article.claims.all()
     with django_assert_max_num_queries(12):
         response = reader.get(reverse("evidence:claim-evidence-fragment", args=[unlinked.pk]))
