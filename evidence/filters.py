@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
 from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
 
 from . import claim_status, search
 from .models import AdverseEffect, AdverseEffectReport, Article, Claim, Compound, Evidence, Source
@@ -308,6 +310,24 @@ def active_filters(
     return active
 
 
+class PlainSelect(forms.Select):
+    """A <select> whose options are written in Python: Django renders each option through a template, which
+    took 40 ms of a statements page for 200 articles."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
+
+
 class ClaimFilter(django_filters.FilterSet):
     # Tick boxes, not multiple selects: they need no Ctrl-click and read well with a screen reader.
     status = django_filters.MultipleChoiceFilter(
@@ -327,7 +347,11 @@ class ClaimFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
     article = django_filters.ModelChoiceFilter(
-        to_field_name="slug", queryset=Article.objects.all(), label="Article", empty_label="All articles"
+        to_field_name="slug",
+        queryset=Article.objects.only("slug", "title"),
+        label="Article",
+        empty_label="All articles",
+        widget=PlainSelect,
     )
 
     class Meta:

@@ -178,7 +178,12 @@ class ClaimQuerySet(models.QuerySet):
         from .models import Evidence
 
         evidence = Prefetch("evidence", queryset=Evidence.objects.strongest_first())
-        return self.select_related("article").prefetch_related(evidence).with_numbers().in_text_order()
+        return self.for_summary().prefetch_related(evidence)
+
+    def for_summary(self) -> ClaimQuerySet:
+        """Claims in text order, numbered, with their article, for pages that show their stored statuses
+        (claim_status.statements) and not their links."""
+        return self.select_related("article").with_numbers().in_text_order()
 
     def for_admin_list(self) -> ClaimQuerySet:
         return self.select_related("article", "stored_status").annotate(evidence_count=Count("evidence"))

@@ -294,10 +294,10 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     filterset = filters.ClaimFilter(request.GET, queryset=Claim.objects.all())
     page = Paginator([], CLAIMS_PER_PAGE).get_page(1)
     if filterset.is_valid():
-        # Filtered (by the stored status too) and paginated in the database: only this page's claims are read.
-        claims = filterset.qs.for_review().select_related("article").prefetch_related("compounds")
-        page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-        page.object_list = claim_status.statements_of(page.object_list)
+        # Filtered (by the stored status too) and paginated in the database: only this page's claims are read,
+        # and not their links: the list shows how many there are, which the stored status keeps.
+        page = Paginator(filterset.qs.for_summary(), CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = claim_status.statements(page.object_list)
     context = {
         "filterset": filterset,
         "errors": filters.error_messages(filterset),
@@ -369,7 +369,10 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
     statements = Paginator([], MAP_STATEMENTS).get_page(1)
     if filterset.is_valid():
         statements = map_statements(filterset, request.GET.get("page"))
-    columns, rows = overviews.evidence_map(statements.object_list)
+    links = Evidence.objects.filter(claim__in=[s.claim.pk for s in statements.object_list]).values_list(
+        "claim_id", "source__key", "source__study_design", "stance"
+    )
+    columns, rows = overviews.evidence_map(statements.object_list, links)
     # The sources down are paged too: 60 statements of 25 links each are 1,500 rows.
     sources = Paginator(rows, MAP_SOURCES).get_page(request.GET.get("sources"))
     context = {
@@ -384,10 +387,10 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
 
 
 def map_statements(filterset: filters.ClaimFilter, number: str | None):
-    """One page of the statements the filters (the stored status among them) select, each with all its
-    links: paginated in the database."""
-    page = Paginator(filterset.qs.for_review(), MAP_STATEMENTS).get_page(number)
-    page.object_list = claim_status.statements_of(page.object_list)
+    """One page of the statements the filters (the stored status among them) select, with their stored
+    statuses: paginated in the database."""
+    page = Paginator(filterset.qs.for_summary(), MAP_STATEMENTS).get_page(number)
+    page.object_list = claim_status.statements(page.object_list)
     return page
 
 

@@ -62,26 +62,20 @@ def test_decades_sum_years():
     assert overviews.decades(rows) == [("1990s", 1), ("2010s", 5), ("2020s", 4)]
 
 
-def link(source, stance):
-    return SimpleNamespace(source=source, source_id=id(source), stance=stance)
-
-
-def statement(*links, number=0):
-    return Statement(SimpleNamespace(), Assessment(Status.WEAK, None, ()), list(links), number=number)
+def statement(claim_id, number):
+    return Statement(SimpleNamespace(pk=claim_id), Assessment(Status.WEAK, None, ()), [], number=number)
 
 
 def test_evidence_map_puts_each_stance_in_its_column_and_most_linked_sources_first():
-    a, b = SimpleNamespace(key="A2020"), SimpleNamespace(key="B2019")
-    columns, rows = overviews.evidence_map(
-        [
-            statement(link(a, "supports"), number=3),
-            statement(number=8),
-            statement(link(b, "contradicts"), link(a, "mentions"), number=28),
-        ]
-    )
+    links = [
+        (1, "A2020", "animal-study", "supports"),
+        (3, "B2019", "", "contradicts"),
+        (3, "A2020", "animal-study", "mentions"),
+    ]
+    columns, rows = overviews.evidence_map([statement(1, 3), statement(2, 8), statement(3, 28)], links)
     # Columns carry each statement's number in its article, as on the review page.
     assert [column.number for column in columns] == [3, 8, 28]
-    assert [row.source.key for row in rows] == ["A2020", "B2019"]
+    assert [row.key for row in rows] == ["A2020", "B2019"]
     assert rows[0].stances == ["supports", None, "mentions"]
     assert rows[1].stances == [None, None, "contradicts"]
 

@@ -68,6 +68,24 @@ def stance_label(stance: str) -> str:
     return Stance(stance).label
 
 
+# The evidence map's cells, one per stance (None: no link), made once: a page of the map has 3,000 of them.
+MAP_CELLS = {None: '<td class="cell"></td>'} | {
+    stance: format_html(
+        '<td class="cell cell--{}"><span aria-hidden="true">{}</span><span class="visually-hidden">{}</span></td>',
+        stance,
+        STANCE_SYMBOLS.get(stance, ""),
+        label,
+    )
+    for stance, label in Stance.choices
+}
+
+
+@register.filter
+def stance_cells(stances: list[str | None]) -> str:
+    """A row of the evidence map: one cell per statement, its stance as symbol and (for screen readers) word."""
+    return mark_safe("".join(MAP_CELLS[stance] for stance in stances))
+
+
 @register.filter
 def design_label(design: str) -> str:
     return DESIGN_LABELS.get(design) or "not recorded"
