@@ -67,7 +67,7 @@ def changed(using: str = DEFAULT_DB_ALIAS) -> None:
         transaction.on_commit(_bump, using=using)
 
 
-def key(name: str, version: int, *parts: Any) -> str:
+def key(name: str, version: int | str, *parts: Any) -> str:
     """A cache key for `name` at `version`, the parts (a normalised query, a page number) hashed in."""
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
     return f"evidence:{name}:{version}:{digest}"
@@ -109,6 +109,18 @@ def put(entry_key: str | None, value: Any) -> None:
 def cached(request, name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     """compute(), kept in the cache under `name`, the parts and the request's data version (see key_for)."""
     entry_key = key_for(request, name, *parts)
+    value = get(entry_key)
+    if value is None:
+        value = compute()
+        put(entry_key, value)
+    return value
+
+
+def by_content(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
+    """compute(), kept under `name` and the parts it is made from (and nothing else: a formatted reference
+    from its record), for every user and whatever the data version: when the parts change, so does the key.
+    A new release's code may compute differently: RELEASE is in every key (settings.CACHES)."""
+    entry_key = key(name, "content", *parts)
     value = get(entry_key)
     if value is None:
         value = compute()

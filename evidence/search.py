@@ -3,7 +3,7 @@
 A query is understood once (evidence.query: parsed, expanded with synonyms) and compiled here for each
 database. PostgreSQL: a weighted tsvector (title and authors A, keywords and linked terms B, abstract and
 summary C) stored in a generated column with a GIN index, through a text search configuration that also
-removes accents, ranked by ts_rank_cd. SQLite: an FTS5 table over the same columns, kept in step by
+removes accents, ranked by ts_rank. SQLite: an FTS5 table over the same columns, kept in step by
 triggers, ranked by bm25 with the same relative weights. Created by migrations 0004, 0008 and 0014.
 """
 
@@ -107,7 +107,7 @@ def by_relevance(queryset: QuerySet, q: str | Query, every: bool = True) -> Quer
     if not query:
         return queryset.none()
     if connection.vendor == "postgresql":
-        rank = f"ts_rank_cd({POSTGRES_COLUMN}, to_tsquery('{POSTGRES_CONFIG}', %s))"
+        rank = f"ts_rank({POSTGRES_COLUMN}, to_tsquery('{POSTGRES_CONFIG}', %s))"
         return queryset.annotate(rank=RawSQL(rank, [tsquery(query, every)], FloatField())).order_by("-rank", "key")
     weights = ", ".join(str(weight) for weight in FTS5_WEIGHTS)
     # The FTS table joined once (bm25 computed once per match), not a ranking subquery per row: at
@@ -156,7 +156,7 @@ def matched_sql(query: Query, ranked: bool) -> tuple[str, list[str]]:
     weights = ", ".join(str(weight) for weight in FTS5_WEIGHTS)
     if connection.vendor == "postgresql":
         condition = f"{POSTGRES_COLUMN} @@ to_tsquery('{POSTGRES_CONFIG}', %s)"
-        rank = f"ts_rank_cd({POSTGRES_COLUMN}, to_tsquery('{POSTGRES_CONFIG}', %s))" if ranked else "0"
+        rank = f"ts_rank({POSTGRES_COLUMN}, to_tsquery('{POSTGRES_CONFIG}', %s))" if ranked else "0"
         params = [tsquery(query)] * (2 if ranked else 1)
         return f"SELECT id, key, {rank} AS rank FROM evidence_source WHERE {condition}", params
     rank = f"-bm25({FTS_TABLE}, {weights})" if ranked else "0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import asdict
 
 from django.conf import settings
 from django.contrib import messages
@@ -211,12 +212,17 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
         "source": source,
         "citation_tags": embedded.highwire_tags(record, page_url),
         "json_ld": embedded.json_ld(record, page_url),
-        "cite_as": [(label, format_references([record], style, "html")[0]) for style, label in styles.common()],
+        "cite_as": caching.by_content("cite-as", (asdict(record),), lambda: cite_as(record)),
         "links": list(zip(evidence, reports.statements_of(link.claim for link in evidence), strict=True)),
         "appraisal": getattr(source, "risk_of_bias", None),
         "harms": source.adverse_effect_reports.select_related("effect", "compound").order_by("effect__term"),
     }
     return render(request, "evidence/source_detail.html", context)
+
+
+def cite_as(record) -> list[tuple[str, str]]:
+    """The record formatted in the common styles, with their names (citeproc-py: ~13 ms a style)."""
+    return [(label, format_references([record], style, "html")[0]) for style, label in styles.common()]
 
 
 SOURCES_PER_PAGE = listing.PAGE_SIZE

@@ -227,3 +227,20 @@ def test_the_review_page_and_a_statements_evidence_are_kept_whole_and_follow_a_n
     claim.refresh_from_db()
     assert "CacheTestReview" in client.get(fragment).content.decode()
     assert f"badge--{claim.stored_status.status}" in client.get(review).content.decode()
+
+
+def test_a_sources_formatted_references_are_kept_by_their_record_across_writes(client, monkeypatch):
+    from evidence import views
+
+    formatted = []
+    monkeypatch.setattr(views, "cite_as", lambda record: formatted.append(record.title) or [("APA", record.title)])
+    source = a_source("CiteOnce")
+    page = reverse("evidence:source", args=[source.key])
+    client.get(page)
+    a_source("SomethingElse")  # a write elsewhere: a new data version, the page made again…
+    assert client.get(page).status_code == 200
+    assert formatted == [source.title]  # …but not its references: their record is the same
+    Source.objects.filter(pk=source.pk).update(title=f"Retitled {WORD}")
+    caching.changed()
+    assert f"Retitled {WORD}" in client.get(page).content.decode()
+    assert formatted == [source.title, f"Retitled {WORD}"]

@@ -2,6 +2,7 @@
 the expression (see evidence.search). Nothing to do on SQLite, whose FTS5 table stores its index."""
 from django.db import migrations
 
+from evidence.migrations._postgresql import on_postgresql
 from evidence.migrations._search_before_0014 import (
     POSTGRES_COLUMN,
     POSTGRES_COLUMN_INDEX,
@@ -19,14 +20,6 @@ BACKWARDS = [
     f"ALTER TABLE evidence_source DROP COLUMN {POSTGRES_COLUMN}",
 ]
 
-
-def on_postgresql(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return operation
 
 
 class Migration(migrations.Migration):
