@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,10 @@ from .models import DataVersion
 
 logger = logging.getLogger(__name__)
 REQUEST_ATTRIBUTE = "_evidence_data_version"
+# A worker computing a missing entry holds its lock at most this long (if it dies, the lock expires)…
+LOCK_SECONDS = 60
+# …and the others wait for its value at most this long before computing it themselves.
+WAIT_SECONDS = 15
 
 
 def current_version() -> int | None:
@@ -106,26 +111,88 @@ def put(entry_key: str | None, value: Any) -> None:
         logger.warning("The cache did not answer: not kept", exc_info=True)
 
 
+def kept_or_computed[T](
+    entry_key: str | None, compute: Callable[[], T], keep: Callable[[T], Any] = lambda value: value
+) -> tuple[bool, Any]:
+    """(True, the kept value) when the cache has `entry_key`, else (False, compute()) with keep(its result)
+    put under the key (unless keep gives None: not for keeping).
+
+    One computation per missing key at a time, across every worker and box sharing the cache: the first
+    takes a lock (`cache.add`), the others wait for its value (up to WAIT_SECONDS, polling) instead of each
+    computing the same page. Right after a write every page is missing at once; without this, 50 readers
+    asking for the same cold search each ran it, and the two cores queued them all (p95 3.8 s)."""
+    if entry_key is None:  # not for the cache (key_for says why)
+        return False, compute()
+    value = get(entry_key)
+    if value is not None:
+        return True, value
+    lock = f"{entry_key}:computing"
+    leading = _add(lock, LOCK_SECONDS)
+    if not leading:
+        value = _wait_for(entry_key, lock)
+        if value is not None:
+            return True, value
+    try:
+        return False, _computed_and_kept(entry_key, compute, keep)
+    finally:
+        if leading:
+            _delete(lock)
+
+
+def _computed_and_kept[T](entry_key: str, compute: Callable[[], T], keep: Callable[[T], Any]) -> T:
+    result = compute()
+    kept = keep(result)
+    if kept is not None:
+        put(entry_key, kept)
+    return result
+
+
+def _wait_for(entry_key: str, lock: str) -> Any:
+    """The value another worker is computing, once it is kept; None when it is not kept within WAIT_SECONDS
+    or its worker gave up (its lock gone: an error, or a result not for keeping)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    pause = 0.01
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+        value = get(entry_key)
+        if value is not None or not _exists(lock):
+            return value
+    return None
+
+
+def _add(lock: str, seconds: int) -> bool:
+    """Whether this worker took the lock (also when the cache does not answer: then nobody shares it)."""
+    try:
+        return cache.add(lock, 1, seconds)
+    except Exception:
+        return True
+
+
+def _exists(lock: str) -> bool:
+    try:
+        return cache.has_key(lock)
+    except Exception:
+        return False
+
+
+def _delete(lock: str) -> None:
+    try:
+        cache.delete(lock)
+    except Exception:
+        logger.warning("The cache did not answer: a lock left to expire", exc_info=True)
+
+
 def cached(request, name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     """compute(), kept in the cache under `name`, the parts and the request's data version (see key_for)."""
-    entry_key = key_for(request, name, *parts)
-    value = get(entry_key)
-    if value is None:
-        value = compute()
-        put(entry_key, value)
-    return value
+    return kept_or_computed(key_for(request, name, *parts), compute)[1]
 
 
 def by_content(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     """compute(), kept under `name` and the parts it is made from (and nothing else: a formatted reference
     from its record), for every user and whatever the data version: when the parts change, so does the key.
     A new release's code may compute differently: RELEASE is in every key (settings.CACHES)."""
-    entry_key = key(name, "content", *parts)
-    value = get(entry_key)
-    if value is None:
-        value = compute()
-        put(entry_key, value)
-    return value
+    return kept_or_computed(key(name, "content", *parts), compute)[1]
 
 
 def _record_written(sender, **kwargs) -> None:

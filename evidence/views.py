@@ -57,18 +57,22 @@ def anonymous_page(name: str):
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             key = caching.key_for(request, f"page:{name}", request.build_absolute_uri())
-            kept = caching.get(key)
-            if kept is not None:
-                content, content_type = kept
+            from_cache, page = caching.kept_or_computed(key, lambda: view(request, *args, **kwargs), keepable)
+            if from_cache:
+                content, content_type = page
                 return HttpResponse(content, content_type=content_type)
-            response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.streaming:
-                caching.put(key, (response.content, response["Content-Type"]))
-            return response
+            return page
 
         return wrapped
 
     return decorate
+
+
+def keepable(response: HttpResponse) -> tuple[bytes, str] | None:
+    """What the cache keeps of a page: a whole 200 (not an error, a redirect or a stream)."""
+    return (
+        (response.content, response["Content-Type"]) if response.status_code == 200 and not response.streaming else None
+    )
 
 
 LATEST_SOURCES = 8
