@@ -79,6 +79,15 @@ def test_script_in_article_text_is_escaped_on_the_review_page(reader):
     assert SCRIPT not in html and ESCAPED in html
 
 
+def test_script_in_an_article_title_is_escaped_in_the_statement_filters_select(reader):
+    # The select is written in Python (filters.PlainSelect), not by Django's option templates.
+    Article.objects.filter(slug="kratom-for-chronic-pain").update(title=SCRIPT + ' " onmouseover="x')
+    for url in [reverse("evidence:claims"), reverse("evidence:evidence-map")]:
+        html = page(reader, url + "?article=kratom-for-chronic-pain")
+        assert SCRIPT not in html and 'onmouseover="x' not in html
+        assert f'<option value="kratom-for-chronic-pain" selected>{ESCAPED}' in html
+
+
 def test_script_in_a_formatted_html_reference_is_escaped():
     Source.objects.filter(key="Tatum2018").update(title=SCRIPT)
     html = export("html", "Tatum2018")

@@ -23,6 +23,8 @@ from django.conf import settings
 from . import LoadFigures, run_locust, write_plan
 
 TARGET_P95_MS = 300
+# Threads per gunicorn worker, as docs/deployment.md runs it.
+THREADS = 4
 
 
 class LoadTestError(RuntimeError):
@@ -36,7 +38,12 @@ def target_met(figures: list[LoadFigures]) -> bool:
 
 
 def run_load_test(
-    users: int, seconds: int, workers: int, think: tuple[float, float], on_serving: Callable[[], None] | None = None
+    users: int,
+    seconds: int,
+    workers: int,
+    think: tuple[float, float],
+    threads: int = 1,
+    on_serving: Callable[[], None] | None = None,
 ) -> list[LoadFigures]:
     """Serve the site with gunicorn, let `users` readers load it for `seconds`, and return locust's figures.
     `on_serving` is called once gunicorn answers, before the readers start."""
@@ -63,6 +70,8 @@ def run_load_test(
                 f"127.0.0.1:{port}",
                 "--workers",
                 str(workers),
+                "--threads",
+                str(threads),
                 "--timeout",
                 "60",
                 "--error-logfile",

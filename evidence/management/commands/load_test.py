@@ -13,7 +13,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from evidence.load.runner import TARGET_P95_MS, LoadTestError, run_load_test, run_load_test_against, target_met
+from evidence.load.runner import TARGET_P95_MS, THREADS, LoadTestError, run_load_test, run_load_test_against, target_met
 from evidence.models import Source
 
 
@@ -24,6 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=50)
         parser.add_argument("--seconds", type=int, default=60)
         parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=THREADS,
+            help="threads per gunicorn worker (gthread): a reader waiting for another's page holds a thread, "
+            "not a worker",
+        )
         parser.add_argument(
             "--think",
             type=float,
@@ -46,6 +53,7 @@ class Command(BaseCommand):
         users: int,
         seconds: int,
         workers: int,
+        threads: int,
         think: list[float],
         target: str | None,
         as_json: bool,
@@ -68,7 +76,12 @@ class Command(BaseCommand):
                 )
             else:
                 figures = run_load_test(
-                    users, seconds, workers, think, on_serving=lambda: announce(f"gunicorn ({workers} workers)")
+                    users,
+                    seconds,
+                    workers,
+                    think,
+                    threads,
+                    on_serving=lambda: announce(f"gunicorn ({workers} workers × {threads} threads)"),
                 )
         except LoadTestError as error:
             raise CommandError(str(error)) from error
