@@ -21,7 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from . import claim_status, listing, synthetic
+from . import claim_status, listing, load, synthetic
 from .bibliography.bibtex import write_bibtex
 from .bibliography.csljson import record_to_item
 from .bibliography.formats import EXPORT_FORMATS, parse
@@ -33,6 +33,8 @@ from .models import Article, Claim, ClaimStatus, Source
 LIST_QUERY = "?q=kratom&design=animal-study&population=animals"
 # The searches issue 18 measured: one word matching nearly every synthetic source, and two words.
 SEARCHES = {"sources list: q=kratom": "?q=kratom", "sources list: q=liver damage": "?q=liver+damage"}
+# URLs of each kind the load test asks for, timed cold (at least this many, or --repeat).
+LOAD_MIX_URLS = 10
 HEADER = f"{'measure':<52}{'median':>10}{'p95':>10}{'floor':>10}{'ratio':>8}{'queries':>9}{'peak MB':>9}{'kB':>8}"
 
 
@@ -213,6 +215,25 @@ class Benchmark:
         searches = {name: sources + query for name, query in SEARCHES.items()}
         for name, url in (pages | searches).items():
             rows.append(self.page_row(client, f"warm cache: {name}", url, repeat))
+        return rows + self.load_mix_rows(client, max(repeat, LOAD_MIX_URLS))
+
+    def load_mix_rows(self, client: Client, per_kind: int) -> list[dict]:
+        """What the load test's first minute costs, kind by kind: `per_kind` of its URLs (load.sample_urls),
+        each requested once after the cache was emptied, so each is computed (the figures shared by many
+        pages, such as a filter form's choices, only by the first)."""
+        rows = []
+        for kind, urls in load.sample_urls().items():
+            cache.clear()
+            chosen = urls[:per_kind]
+            times = []
+            for url in chosen:
+                started = time.perf_counter()
+                self.fetch(client, url)
+                times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+            name = f"load-test URLs, cold: {kind} ({len(chosen)} of {len(urls)})"
+            rows.append(self.report({"name": name, "median": statistics.median(times), "p95": p95}))
         return rows
 
     def cold_page_row(self, client: Client, name: str, url: str, repeat: int) -> dict:

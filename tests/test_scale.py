@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 from django.urls import reverse
 
-from evidence import synthetic
+from evidence import load, synthetic
 from evidence.identifiers import title_key
 from evidence.models import AdverseEffectReport, Article, Author, Claim, Evidence, Source
 from tests.conftest import count_queries
@@ -135,6 +135,10 @@ def test_the_benchmark_can_measure_the_pages_alone(corpus):
     out = io.StringIO()
     call_command("benchmark", "--only", "pages", "--repeat", "1", "--json", stdout=out)
     rows = json.loads(out.getvalue())["rows"]
+    # Last, each kind of page the load test asks for, a few of its URLs each computed once.
+    rows, load_mix = rows[: -len(load.WEIGHTS)], rows[-len(load.WEIGHTS) :]
+    assert [row["name"].split(": ")[1].split(" (")[0] for row in load_mix] == list(load.WEIGHTS)
+    assert all(row["name"].startswith("load-test URLs, cold") and row["median"] > 0 for row in load_mix)
     # 10 pages with a cold cache and 6 API endpoints, two more searches, then the 12 pages with a warm cache.
     assert len(rows) == 30 and not any(row["name"].startswith(("import", "export", "write")) for row in rows)
     # Each page's size, as sent: the review page's target is in bytes as well as milliseconds.

@@ -11,6 +11,7 @@ import json
 import os
 import random
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,4 +146,14 @@ def run_locust(host: str, plan: Path, users: int, seconds: int, out_dir: Path, p
     stats = prefix.with_name("locust_stats.csv")
     if not stats.exists():
         raise RuntimeError(f"locust wrote no figures (exit {finished.returncode}): {finished.stderr[-2000:]}")
+    for failure in read_locust_failures(prefix.with_name("locust_failures.csv")):
+        print(f"failed: {failure}", file=sys.stderr)
     return read_locust_stats(stats)
+
+
+def read_locust_failures(path: Path) -> list[str]:
+    """locust's `<prefix>_failures.csv`: what failed, on which page kind, how often (a line each)."""
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as failures:
+        return [f"{row['Name']}: {row['Error']} ×{row['Occurrences']}" for row in csv.DictReader(failures)]

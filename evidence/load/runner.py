@@ -23,8 +23,8 @@ from django.conf import settings
 from . import LoadFigures, run_locust, write_plan
 
 TARGET_P95_MS = 300
-# Threads per gunicorn worker, as docs/deployment.md runs it.
-THREADS = 4
+# Threads per gunicorn worker: one, as docs/deployment.md runs it (see docs/performance.md, "Cold pages").
+THREADS = 1
 
 
 class LoadTestError(RuntimeError):
@@ -60,6 +60,8 @@ def run_load_test(
     with tempfile.TemporaryDirectory() as work:
         plan = write_plan(Path(work) / "urls.json", think)
         log = Path(work) / "gunicorn.log"
+        # The site's own log (JSON lines on the workers' stderr): a request that failed shows why.
+        site_log = (Path(work) / "site.log").open("w", encoding="utf-8")
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -79,14 +81,17 @@ def run_load_test(
             ],
             env=env,
             cwd=settings.BASE_DIR,
-            stdout=subprocess.DEVNULL,
+            stdout=site_log,
             stderr=subprocess.STDOUT,
         )
         try:
             wait_until_serving(host + "/", server)
             if on_serving:
                 on_serving()
-            return run_locust(host, plan, users, seconds, Path(work), sys.executable)
+            figures = run_locust(host, plan, users, seconds, Path(work), sys.executable)
+            for line in errors_logged(Path(site_log.name)):
+                print(f"the site logged: {line}", file=sys.stderr)
+            return figures
         except RuntimeError as error:
             raise LoadTestError(
                 f"{error}\ngunicorn's log ends:\n{log.read_text()[-3000:] if log.exists() else ''}"
@@ -97,6 +102,13 @@ def run_load_test(
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
+            site_log.close()
+
+
+def errors_logged(path: Path, most: int = 3) -> list[str]:
+    """The first few ERROR lines of the site's log (a 500's traceback is in its line), shortened."""
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        return [line[:3000].rstrip() for line in lines if '"level": "ERROR"' in line][:most]
 
 
 def run_load_test_against(

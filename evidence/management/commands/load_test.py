@@ -28,8 +28,8 @@ class Command(BaseCommand):
             "--threads",
             type=int,
             default=THREADS,
-            help="threads per gunicorn worker (gthread): a reader waiting for another's page holds a thread, "
-            "not a worker",
+            help="threads per gunicorn worker (more than one: gthread, where a reader waiting for another's page "
+            "holds a thread, not a worker)",
         )
         parser.add_argument(
             "--think",
