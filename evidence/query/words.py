@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -21,7 +22,9 @@ STOPWORDS = frozenset(
     "down in out on off over under again further then once here there when where why how all any both each few "
     "more most other some such no nor not only own same so than too very s t can will just don should now".split()
 )
-_english = snowballstemmer.stemmer("english")
+# A stemmer keeps the word it is stemming in itself: shared by a worker's threads (gunicorn --threads,
+# runserver), two at once gave each other's stems and IndexErrors (a 500 under load). One per thread.
+_stemmers = threading.local()
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -31,7 +34,9 @@ def words(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=20_000)
 def stem(word: str) -> str:
-    return _english.stemWord(word)
+    if not hasattr(_stemmers, "english"):
+        _stemmers.english = snowballstemmer.stemmer("english")
+    return _stemmers.english.stemWord(word)
 
 
 def key(text: str) -> tuple[str, ...]:
