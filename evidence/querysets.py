@@ -172,6 +172,12 @@ class ClaimQuerySet(models.QuerySet):
         )
         return self.alias(position=TEXT_POSITION).annotate(number=Coalesce(Subquery(earlier), 0) + 1)
 
+    def with_numbers_of_whole_articles(self) -> ClaimQuerySet:
+        """`with_numbers` for claims that are all their articles' statements (a review page, the home page's
+        summaries), where a window numbers them alike: at 1,000 statements the counting subquery took 106 ms."""
+        place = Window(RowNumber(), partition_by=[F("article_id")], order_by=[TEXT_POSITION.asc(), F("pk").asc()])
+        return self.alias(position=TEXT_POSITION).annotate(number=place)
+
     def for_review(self) -> ClaimQuerySet:
         """Claims in text order, numbered, each with all its evidence and their sources: three queries for any
         number."""

@@ -266,7 +266,7 @@ def reports_by_article(articles: list[Article], of_articles: Iterable[Statement]
 def article_reports(articles: list[Article], include_drafts: bool = False, shown: int = 0) -> list[ArticleReport]:
     """The home page's summaries and the review page's report (`statements_shown`): a few queries for any
     number of articles and statements."""
-    claims = Claim.objects.of_articles(articles).with_numbers().in_text_order()
+    claims = Claim.objects.of_articles(articles).with_numbers_of_whole_articles().in_text_order()
     found = statements_shown(claims, Evidence.objects.of_articles(articles), include_drafts, shown)
     return reports_by_article(articles, found)
 

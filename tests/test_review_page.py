@@ -277,3 +277,15 @@ def test_the_review_page_report_agrees_with_the_full_report_statement_by_stateme
             assert on_page.links == len(whole.evidence)
             assert [e.pk for e in on_page.evidence] == [e.pk for e in whole.evidence[:3]]
         assert page.summary == full.summary
+
+
+def test_whole_articles_are_numbered_by_a_window_as_the_counting_subquery_numbers_them():
+    # The review page and the home page number whole articles with a window; filtered lists count earlier
+    # statements. The same numbers either way, an unanchored statement (no start) last.
+    seed = Claim.objects.filter(article__slug=SEED)
+    unanchored = seed.order_by("pk").first()
+    Claim.objects.filter(pk=unanchored.pk).update(start=None, end=None)
+    counted = dict(seed.with_numbers().values_list("pk", "number"))
+    windowed = dict(seed.with_numbers_of_whole_articles().values_list("pk", "number"))
+    assert counted == windowed and sorted(windowed.values()) == list(range(1, len(windowed) + 1))
+    assert windowed[unanchored.pk] == len(windowed)
