@@ -134,7 +134,9 @@ def test_postgresql_keeps_the_search_vector_in_the_row_and_reads_the_public_filt
         # the listing's plans read it index-only; an empty test table is planned otherwise).
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'evidence_source_listing'")
         (definition,) = cursor.fetchone()
-    assert "(screening_status, id) INCLUDE (study_design, population, retraction_status, curation_status)" in definition
+    assert "(screening_status, id) INCLUDE (study_design, population, retraction_status, curation_status, year)" in (
+        definition
+    )
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored search vector exists on PostgreSQL only")
