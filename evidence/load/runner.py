@@ -23,8 +23,11 @@ from django.conf import settings
 from . import LoadFigures, run_locust, write_plan
 
 TARGET_P95_MS = 300
-# Threads per gunicorn worker: one, as docs/deployment.md runs it (see docs/performance.md, "Cold pages").
-THREADS = 1
+# gunicorn as docs/deployment.md runs it: a worker per core and one more, four threads each (a reader waiting
+# for another's page holds a thread, not a worker; docs/performance.md, "Cold pages").
+WORKERS = (os.cpu_count() or 1) + 1
+THREADS = 4
+KEEP_ALIVE_SECONDS = 10
 
 
 class LoadTestError(RuntimeError):
@@ -76,6 +79,12 @@ def run_load_test(
                 str(threads),
                 "--timeout",
                 "60",
+                # locust's readers keep their connection open between pages, as browsers do, and pause up to
+                # a few seconds (more when the machine is saturated): with threads, gunicorn's default 2 s
+                # keep-alive closed connections as a reader sent on them (a reset, counted as a failure).
+                # Behind the proxy docs/deployment.md puts in front, gunicorn sees no readers' keep-alive.
+                "--keep-alive",
+                str(KEEP_ALIVE_SECONDS),
                 "--error-logfile",
                 str(log),
             ],
@@ -91,6 +100,8 @@ def run_load_test(
             figures = run_locust(host, plan, users, seconds, Path(work), sys.executable)
             for line in errors_logged(Path(site_log.name)):
                 print(f"the site logged: {line}", file=sys.stderr)
+            for line in gunicorn_trouble(log):
+                print(f"gunicorn logged: {line}", file=sys.stderr)
             return figures
         except RuntimeError as error:
             raise LoadTestError(
@@ -103,6 +114,14 @@ def run_load_test(
             except subprocess.TimeoutExpired:
                 server.kill()
             site_log.close()
+
+
+def gunicorn_trouble(path: Path, most: int = 5) -> list[str]:
+    """gunicorn's errors and critical lines (a worker timed out or died), the first few."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line for line in lines if "[CRITICAL]" in line or "[ERROR]" in line][:most]
 
 
 def errors_logged(path: Path, most: int = 3) -> list[str]:

@@ -8,12 +8,19 @@ minute after that at the latest.
 """
 
 import json
-import os
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from evidence.load.runner import TARGET_P95_MS, THREADS, LoadTestError, run_load_test, run_load_test_against, target_met
+from evidence.load.runner import (
+    TARGET_P95_MS,
+    THREADS,
+    WORKERS,
+    LoadTestError,
+    run_load_test,
+    run_load_test_against,
+    target_met,
+)
 from evidence.models import Source
 
 
@@ -23,7 +30,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--users", type=int, default=50)
         parser.add_argument("--seconds", type=int, default=60)
-        parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
+        parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers")
         parser.add_argument(
             "--threads",
             type=int,
