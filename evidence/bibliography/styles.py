@@ -9,6 +9,7 @@ parent's file; the catalogue keeps the dependent style's own title, which is wha
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -101,12 +102,24 @@ def label(name: str) -> str:
     return COMMON_STYLES[name][0] if name in COMMON_STYLES else resolve(name).title
 
 
-@lru_cache(maxsize=64)
+# Parsed styles, kept by each thread: citeproc-py sets the output format on the parsed style each time it
+# renders (`style.root.formatter`), so two threads of a worker (gunicorn --threads) formatting at once with
+# one parsed style gave HTML without its italics and text with HTML tags in it.
+_parsed = threading.local()
+PARSED_PER_THREAD = 64
+
+
 def load(path: Path) -> CitationStylesStyle:
-    """A parsed style, kept: parsing and validating a CSL file takes longer than formatting a list."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return CitationStylesStyle(str(path), validate=False)
+    """A parsed style, kept (per thread): parsing and validating a CSL file takes longer than formatting a
+    list."""
+    kept = getattr(_parsed, "styles", None)
+    if kept is None or len(kept) >= PARSED_PER_THREAD and path not in kept:
+        kept = _parsed.styles = {}
+    if path not in kept:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kept[path] = CitationStylesStyle(str(path), validate=False)
+    return kept[path]
 
 
 def search(query: str, limit: int = SEARCH_LIMIT) -> list[StyleInfo]:
