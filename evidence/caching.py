@@ -34,8 +34,9 @@ from .models import DataVersion
 
 logger = logging.getLogger(__name__)
 REQUEST_ATTRIBUTE = "_evidence_data_version"
-# A worker computing a missing entry holds its lock at most this long (if it dies, the lock expires)…
-LOCK_SECONDS = 60
+# A worker computing a missing entry holds its lock at most this long (if it dies, the lock expires): longer
+# than gunicorn's 60 s timeout, so a lock is never taken over while its worker may still be computing…
+LOCK_SECONDS = 90
 # …and the others wait for its value at most this long before computing it themselves.
 WAIT_SECONDS = 15
 
@@ -162,7 +163,8 @@ def _wait_for(entry_key: str, lock: str) -> Any:
 
 
 def _add(lock: str, seconds: int) -> bool:
-    """Whether this worker took the lock (also when the cache does not answer: then nobody shares it)."""
+    """Whether this worker took the lock. A cache that raises (not ours: TolerantRedisCache answers False
+    when Redis is down, and the waiter finds no lock and computes) counts as taken: nobody shares it."""
     try:
         return cache.add(lock, 1, seconds)
     except Exception:

@@ -197,12 +197,13 @@ def evidence_map(
     """Columns are the statements in order, each headed by its number in its article (the review page's);
     rows the sources linked to any of them, most-linked first. `links` are (claim id, source key, study
     design, stance) rows: at 60 statements of 25 links, making each link and its source an object took most
-    of the page's time."""
+    of the page's time. A source linked to a statement more than once (to the whole and to a part, or to two
+    parts) shows the stance of its first link: the caller orders them (views.map_links)."""
     columns = [MapColumn(statement.number, statement) for statement in statements]
     column_of = {statement.claim.pk: index for index, statement in enumerate(statements)}
     rows: dict[str, MapRow] = {}
     for claim_id, key, design, stance in links:
         row = rows.setdefault(key, MapRow(key, design, [None] * len(statements)))
-        row.stances[column_of[claim_id]] = stance
+        row.stances[column_of[claim_id]] = row.stances[column_of[claim_id]] or stance
     ordered = sorted(rows.values(), key=lambda r: (-sum(s is not None for s in r.stances), r.key))
     return columns, ordered

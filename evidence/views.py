@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -379,10 +379,7 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
     statements = Paginator([], MAP_STATEMENTS).get_page(1)
     if filterset.is_valid():
         statements = map_statements(filterset, request.GET.get("page"))
-    links = Evidence.objects.filter(claim__in=[s.claim.pk for s in statements.object_list]).values_list(
-        "claim_id", "source__key", "source__study_design", "stance"
-    )
-    columns, rows = overviews.evidence_map(statements.object_list, links)
+    columns, rows = overviews.evidence_map(statements.object_list, map_links(statements.object_list))
     # The sources down are paged too: 60 statements of 25 links each are 1,500 rows.
     sources = Paginator(rows, MAP_SOURCES).get_page(request.GET.get("sources"))
     context = {
@@ -402,6 +399,16 @@ def map_statements(filterset: filters.ClaimFilter, number: str | None):
     page = Paginator(filterset.qs.for_summary(), MAP_STATEMENTS).get_page(number)
     page.object_list = claim_status.statements(page.object_list)
     return page
+
+
+def map_links(statements) -> QuerySet:
+    """The links of these statements as the map reads them: every link, to the whole statement or to one of
+    its parts; where a source has several on one statement, the one to the whole first, then by part."""
+    return (
+        Evidence.objects.filter(claim__in=[statement.claim.pk for statement in statements])
+        .order_by("claim_id", F("part__position").asc(nulls_first=True), "source__key")
+        .values_list("claim_id", "source__key", "source__study_design", "stance")
+    )
 
 
 def with_page_links(request: HttpRequest, page, param: str, reset: str = ""):

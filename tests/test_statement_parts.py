@@ -123,3 +123,33 @@ def test_statement_28_split_shows_both_parts_and_its_overall_status_everywhere(r
         assert f'<th scope="row">{number}</th>' in findings
         row = findings.split(f'<th scope="row">{number}</th>')[1].split("</tr>")[0]
         assert f"<td>{status}</td>" in row
+
+
+@pytest.mark.django_db
+def test_a_split_statements_part_links_count_on_the_statements_list_and_show_on_the_map(reader, split_28):
+    import re
+
+    from django.urls import reverse
+
+    from evidence.models import Evidence, Source
+
+    # The list counts every link of the statement, to the whole or to a part (as "All N evidence links" does).
+    article = split_28.article.slug
+    html = reader.get(reverse("evidence:claims") + f"?article={article}").content.decode()
+    row = re.search(rf'href="{split_28.get_absolute_url()}".*?</th>(.*?)</tr>', html, re.DOTALL).group(1)
+    assert re.findall(r"<td>(\d+)</td>", row) == [str(Evidence.objects.filter(claim=split_28).count())]
+
+    def map_cell(key: str) -> str | None:
+        response = reader.get(reverse("evidence:evidence-map") + f"?article={article}")
+        (column,) = [i for i, c in enumerate(response.context["columns"]) if c.statement.claim.pk == split_28.pk]
+        (row,) = [r for r in response.context["sources"].paginator.object_list if r.key == key]
+        return row.stances[column]
+
+    # Smith2022FP bears on the tolerance part only: its cell shows that link's stance…
+    assert map_cell("Smith2022FP") == "supports"
+    # …and a source linked to the whole statement and to a part shows the whole's stance, whichever link came
+    # first (a source not linked to it yet, linked to the whole, then to a part).
+    other = Source.objects.public().exclude(evidence__claim=split_28).order_by("key").first()
+    Evidence.objects.create(claim=split_28, source=other, stance="mentions")
+    Evidence.objects.create(claim=split_28, source=other, stance="contradicts", part=split_28.parts.first())
+    assert map_cell(other.key) == "mentions"

@@ -64,56 +64,56 @@ def run_load_test(
         plan = write_plan(Path(work) / "urls.json", think)
         log = Path(work) / "gunicorn.log"
         # The site's own log (JSON lines on the workers' stderr): a request that failed shows why.
-        site_log = (Path(work) / "site.log").open("w", encoding="utf-8")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "evidence.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--timeout",
-                "60",
-                # locust's readers keep their connection open between pages, as browsers do, and pause up to
-                # a few seconds (more when the machine is saturated): with threads, gunicorn's default 2 s
-                # keep-alive closed connections as a reader sent on them (a reset, counted as a failure).
-                # Behind the proxy docs/deployment.md puts in front, gunicorn sees no readers' keep-alive.
-                "--keep-alive",
-                str(KEEP_ALIVE_SECONDS),
-                "--error-logfile",
-                str(log),
-            ],
-            env=env,
-            cwd=settings.BASE_DIR,
-            stdout=site_log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_serving(host + "/", server)
-            if on_serving:
-                on_serving()
-            figures = run_locust(host, plan, users, seconds, Path(work), sys.executable)
-            for line in errors_logged(Path(site_log.name)):
-                print(f"the site logged: {line}", file=sys.stderr)
-            for line in gunicorn_trouble(log):
-                print(f"gunicorn logged: {line}", file=sys.stderr)
-            return figures
-        except RuntimeError as error:
-            raise LoadTestError(
-                f"{error}\ngunicorn's log ends:\n{log.read_text()[-3000:] if log.exists() else ''}"
-            ) from error
-        finally:
-            server.terminate()
+        site_log_path = Path(work) / "site.log"
+        with site_log_path.open("w", encoding="utf-8") as site_log:
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "evidence.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(workers),
+                    "--threads",
+                    str(threads),
+                    "--timeout",
+                    "60",
+                    # locust's readers keep their connection open between pages, as browsers do, and pause up to
+                    # a few seconds (more when the machine is saturated): with threads, gunicorn's default 2 s
+                    # keep-alive closed connections as a reader sent on them (a reset, counted as a failure).
+                    # Behind the proxy docs/deployment.md puts in front, gunicorn sees no readers' keep-alive.
+                    "--keep-alive",
+                    str(KEEP_ALIVE_SECONDS),
+                    "--error-logfile",
+                    str(log),
+                ],
+                env=env,
+                cwd=settings.BASE_DIR,
+                stdout=site_log,
+                stderr=subprocess.STDOUT,
+            )
             try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            site_log.close()
+                wait_until_serving(host + "/", server)
+                if on_serving:
+                    on_serving()
+                figures = run_locust(host, plan, users, seconds, Path(work), sys.executable)
+                for line in errors_logged(site_log_path):
+                    print(f"the site logged: {line}", file=sys.stderr)
+                for line in gunicorn_trouble(log):
+                    print(f"gunicorn logged: {line}", file=sys.stderr)
+                return figures
+            except RuntimeError as error:
+                raise LoadTestError(
+                    f"{error}\ngunicorn's log ends:\n{log.read_text()[-3000:] if log.exists() else ''}"
+                ) from error
+            finally:
+                server.terminate()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
 
 
 def gunicorn_trouble(path: Path, most: int = 5) -> list[str]:

@@ -76,7 +76,8 @@ def _scored(groups: list[Group], weights: list[float], retrieved: list[Source]) 
 
 def _retrieved(queries: dict[int, Query]) -> dict[int, list[Source]]:
     """For each numbered query (its terms or-ed), the RETRIEVED public sources the engine ranks first, ties
-    by key, as `search.by_relevance(..., every=False)` ranks them: one query for all of them."""
+    by key (PostgreSQL: by `ts_rank_cd`, which ranks evidence for a statement better than the sources list's
+    `ts_rank`, docs/browsing.md): one query for all of them."""
     public, public_params = Source.objects.public().values("pk").query.sql_with_params()
     columns = ", ".join(f"s.{name}" for name in ("id", "key", "year", *SCORED_FIELDS))  # year: /check/ shows it
     rows = ", ".join(["(%s, %s)"] * len(queries))
