@@ -122,7 +122,7 @@ def test_postgresql_uses_the_gin_index_for_search():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="migration 0021 is PostgreSQL's only")
-def test_postgresql_keeps_the_search_vector_in_the_row_and_reads_the_public_filter_from_an_index():
+def test_postgresql_keeps_the_search_vector_in_the_row_and_the_listing_reads_covering_indexes():
     with connection.cursor() as cursor:
         # A search reads every matching row's vector: from the row, not through a TOAST lookup each.
         cursor.execute(
@@ -134,6 +134,10 @@ def test_postgresql_keeps_the_search_vector_in_the_row_and_reads_the_public_filt
         # the listing's plans read it index-only; an empty test table is planned otherwise).
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'evidence_source_listing'")
         (definition,) = cursor.fetchone()
+        # A search's "supports claims about" facet reads the kept sources' links by index, without the table.
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'evidence_evidence_by_source'")
+        (by_source,) = cursor.fetchone()
+    assert "(source_id) INCLUDE (stance, claim_id)" in by_source
     assert "(screening_status, id) INCLUDE (study_design, population, retraction_status, curation_status, year)" in (
         definition
     )
