@@ -114,15 +114,17 @@ class EvidenceQuerySet(models.QuerySet):
     def strongest_first(self) -> EvidenceQuerySet:
         return self.with_sources().order_by(*STRONGEST_FIRST)
 
+    def with_claims(self) -> EvidenceQuerySet:
+        """Each link with its claim and article, in the order of the claims' articles and places (a source's
+        page shows each claim's stored status beside the link's stance)."""
+        return self.select_related("claim__article").order_by("claim__article__title", "claim__start", "claim__pk")
+
     def with_claims_to_assess(self) -> EvidenceQuerySet:
-        """Each link with its claim and all the claim's links, so the claim's status can be shown beside the
-        link's stance (a source's page), in the order of the claims' articles and places."""
+        """`with_claims`, each claim with all its links, so that its status can be assessed from them."""
         from .models import Evidence
 
-        return (
-            self.select_related("claim__article")
-            .prefetch_related(Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source")))
-            .order_by("claim__article__title", "claim__start", "claim__pk")
+        return self.with_claims().prefetch_related(
+            Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source"))
         )
 
     def link_values(self) -> models.QuerySet:
