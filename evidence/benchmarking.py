@@ -55,8 +55,12 @@ def timed(function: Callable, repeat: int) -> tuple[float, float, int]:
             function()
             times.append((time.perf_counter() - started) * 1000)
         queries = len(context)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], queries
+    return *median_and_p95(times), queries
+
+
+def median_and_p95(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def raw_sql_of(client: Client, url: str) -> Callable:
@@ -232,10 +236,9 @@ class Benchmark:
                 started = time.perf_counter()
                 self.fetch(client, url)
                 times.append((time.perf_counter() - started) * 1000)
-            times.sort()
-            p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+            median, p95 = median_and_p95(times)
             name = f"load-test URLs, cold: {kind} ({len(chosen)} of {len(urls)})"
-            rows.append(self.report({"name": name, "median": statistics.median(times), "p95": p95}))
+            rows.append(self.report({"name": name, "median": median, "p95": p95}))
         return rows
 
     def cold_page_row(self, client: Client, name: str, url: str, repeat: int) -> dict:

@@ -99,9 +99,10 @@ def run_load_test(
                 if on_serving:
                     on_serving()
                 figures = run_locust(host, plan, users, seconds, Path(work), sys.executable)
-                for line in errors_logged(site_log_path):
+                for line in logged(site_log_path, ('"level": "ERROR"',), most=3):
                     print(f"the site logged: {line}", file=sys.stderr)
-                for line in gunicorn_trouble(log):
+                # A worker that timed out or died.
+                for line in logged(log, ("[CRITICAL]", "[ERROR]"), most=5):
                     print(f"gunicorn logged: {line}", file=sys.stderr)
                 return figures
             except RuntimeError as error:
@@ -116,18 +117,13 @@ def run_load_test(
                     server.kill()
 
 
-def gunicorn_trouble(path: Path, most: int = 5) -> list[str]:
-    """gunicorn's errors and critical lines (a worker timed out or died), the first few."""
+def logged(path: Path, markers: tuple[str, ...], most: int) -> list[str]:
+    """The first few lines of a log that carry one of the markers (shortened: a 500's traceback is in its
+    line)."""
     if not path.exists():
         return []
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return [line for line in lines if "[CRITICAL]" in line or "[ERROR]" in line][:most]
-
-
-def errors_logged(path: Path, most: int = 3) -> list[str]:
-    """The first few ERROR lines of the site's log (a 500's traceback is in its line), shortened."""
     with path.open(encoding="utf-8", errors="replace") as lines:
-        return [line[:3000].rstrip() for line in lines if '"level": "ERROR"' in line][:most]
+        return [line[:3000].rstrip() for line in lines if any(marker in line for marker in markers)][:most]
 
 
 def run_load_test_against(
