@@ -119,6 +119,13 @@ def statements(claims: Iterable[Claim], shown: Iterable[Evidence] = ()) -> list[
     ]
 
 
+def linked_statements(links) -> list[tuple[Evidence, reports.Statement]]:
+    """Links (an evidence queryset: a source's), each with its statement's stored status, in the order of
+    the statements' articles and places: a source's page and its API endpoint."""
+    links = list(links.with_claims())
+    return list(zip(links, statements(link.claim for link in links), strict=True))
+
+
 def statements_of(claims: Iterable[Claim]) -> list[reports.Statement]:
     """reports.statements_of() from the stored statuses: claims read with all their links
     (`Claim.objects.for_review()`), every link shown."""

@@ -116,16 +116,8 @@ class EvidenceQuerySet(models.QuerySet):
 
     def with_claims(self) -> EvidenceQuerySet:
         """Each link with its claim and article, in the order of the claims' articles and places (a source's
-        page shows each claim's stored status beside the link's stance)."""
+        page shows each claim's stored status beside the link's stance: claim_status.linked_statements)."""
         return self.select_related("claim__article").order_by("claim__article__title", "claim__start", "claim__pk")
-
-    def with_claims_to_assess(self) -> EvidenceQuerySet:
-        """`with_claims`, each claim with all its links, so that its status can be assessed from them."""
-        from .models import Evidence
-
-        return self.with_claims().prefetch_related(
-            Prefetch("claim__evidence", queryset=Evidence.objects.select_related("source"))
-        )
 
     def link_values(self) -> models.QuerySet:
         """Rows of LINK_FIELDS: at 1,000 statements with 25,000 links, making every link and its source an

@@ -208,8 +208,6 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
     source = sources.filter(key=key).first()
     if source is None:
         return merged_key_redirect(request, key, "evidence:source")
-    # Each linked claim's stored status is shown beside this source's stance.
-    evidence = list(source.evidence.with_claims())
     record = record_from_source(source)
     page_url = request.build_absolute_uri(source.get_absolute_url())
     context = {
@@ -217,7 +215,7 @@ def source_detail(request: HttpRequest, key: str) -> HttpResponse:
         "citation_tags": embedded.highwire_tags(record, page_url),
         "json_ld": embedded.json_ld(record, page_url),
         "cite_as": caching.by_content("cite-as", (asdict(record),), lambda: cite_as(record)),
-        "links": list(zip(evidence, claim_status.statements(link.claim for link in evidence), strict=True)),
+        "links": claim_status.linked_statements(source.evidence.all()),
         "appraisal": getattr(source, "risk_of_bias", None),
         "harms": source.adverse_effect_reports.select_related("effect", "compound").order_by("effect__term"),
     }
