@@ -94,7 +94,8 @@ def format_references(records: Iterable[SourceRecord], style: str = "apa", outpu
             bibliography = CitationStylesBibliography(style_file, CiteProcJSON(items), rendering)
             for item in items:
                 bibliography.register(Citation([CitationItem(item["id"])]))
-            bibliography.sort()
+            if len(items) > 1:  # one reference is in order already; sorting it took a third of its time
+                bibliography.sort()
             references = [str(entry) for entry in bibliography.bibliography()]
     except (AttributeError, TypeError, KeyError, IndexError, ValueError) as error:
         # About 2% of the shipped styles use CSL that citeproc-py 0.11 cannot render (measured).
