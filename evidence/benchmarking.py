@@ -80,19 +80,22 @@ def raw_sql_of(client: Client, url: str) -> Callable:
 
 def one_match_floor(query: str) -> Callable:
     """A function that runs the sources list's one-match floor for a query string: the match, raw, into a
-    temporary table, and the statement's facet counts, count and page over that table, raw (rolled back)."""
+    temporary table, and the page and the facet counts over that table, raw (rolled back)."""
     found = find_sources(QueryDict(query))
 
     def run() -> None:
         def match_and_count() -> None:
             with connection.cursor() as cursor:
                 listing.without_jit(cursor)
+                statements = [listing.statement(found, 0, listing.PAGE_SIZE, not found.searching, match_inline=False)]
                 if found.searching:
                     body, params = listing.matched_sql(found)
                     cursor.execute(f"CREATE TEMPORARY TABLE {listing.MATCHED} AS {body}", params)
-                sql, params = listing.statement(found, 0, listing.PAGE_SIZE, True, match_inline=False)
-                cursor.execute(sql, params)
-                cursor.fetchall()
+                    # The facets counted over the matches themselves.
+                    statements.append(listing.counts_statement(found, (f"SELECT id FROM {listing.MATCHED}", [])))
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
 
         rolled_back(match_and_count)  # the temporary table goes with the transaction
 

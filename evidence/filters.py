@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
@@ -135,6 +135,9 @@ class SourceSearch:
     data: QueryDict  # the parameters searched with: the request's, with a misspelt query corrected
     correction: spelling.Correction | None
     understood: Query
+    # The listing's querysets by the filters they keep (evidence/listing.py), made once a request: each
+    # FilterSet validates its chosen compounds and effects with a query of its own.
+    filtered: dict[str, QuerySet] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def valid(self) -> bool:

@@ -75,3 +75,57 @@ def test_counts_facets_and_page_are_the_ones_separate_queries_give(reader):
     positions = [html.index(f'href="/sources/{key}/"') for key in first_page]
     assert positions == sorted(positions)
     assert found.valid
+
+
+def side_of(found):
+    """The side the matching statement chose for a search's facets."""
+    from evidence import listing
+
+    with connection.cursor() as cursor:
+        return listing.run(cursor, found, listing.statement(found, 0, 0, True), True)[2]
+
+
+def counted_over_the_matches(found):
+    """The facet counts over the search's matches themselves."""
+    from evidence import listing
+
+    with connection.cursor() as cursor:
+        return listing.run(cursor, found, listing.counts_statement(found, listing.matched_sql(found)), True)[0]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=kratom",
+        "q=kratom&design=case-report&design=case-series",
+        "q=kratom&population=humans&curation=reviewed",
+        "q=kratom&compound=mitragynine",
+        "q=kratom&organ_class=Hepatobiliary+disorders&reported_with=kratom",
+        "q=kratom&adverse_effect=seizure+(recurrent)&supports_category=safety",
+        "q=kratom&year_from=2015&retraction=none&sort=oldest",
+    ],
+)
+def test_a_broad_search_counts_what_counting_its_matches_gives(query):
+    """A search matching most sources has its facets counted over the other sources and subtracted from the
+    counts without the search: every count must be the one counting its matches gives, in the same order."""
+    from evidence import listing
+    from evidence.filters import SourceFilter, find_sources
+    from evidence.models import Source
+
+    found = find_sources(QueryDict(query))
+    assert side_of(found).broad  # "kratom" matches most of the demo's sources
+    counts = listing.counts_of(found)
+    expected = counted_over_the_matches(found)
+    assert [list(values.items()) for values in counts.facets.values()] == [
+        list(values.items()) for values in expected.facets.values()
+    ]
+    assert counts.total == SourceFilter(found.data, queryset=Source.objects.public()).qs.count()
+
+
+def test_a_narrow_search_counts_over_its_matches():
+    from evidence import listing
+    from evidence.filters import find_sources
+
+    found = find_sources(QueryDict("q=abuse+liability"))
+    assert not side_of(found).broad
+    assert listing.counts_of(found).facets == counted_over_the_matches(found).facets
