@@ -162,12 +162,12 @@ def compute(
             counted = run(cursor, found, counts_statement(found, side.sql(database.vendor)), True)[0]
             counts = Counts(counts.total, counted.facets)
             if side.broad:
-                unsearched = caching.get(unsearched_key) if unsearched_key else None
-                if unsearched is None:
-                    plain = without_search(found)
-                    unsearched = run(cursor, plain, statement(plain, 0, 0, True), True)[0]
-                    if unsearched_key:
-                        caching.put(unsearched_key, unsearched)
+                # Every broad search with these filters needs the same counts: right after a write, the
+                # first computes them and the others wait for its value.
+                plain = without_search(found)
+                _, unsearched = caching.kept_or_computed(
+                    unsearched_key, lambda: run(cursor, plain, statement(plain, 0, 0, True), True)[0]
+                )
                 counts = unsearched.without(counted, counts.total)
     return counts, page_ids
 
@@ -202,8 +202,9 @@ class Side:
         return "SELECT value AS id FROM json_each(%s)", [self.ids]
 
 
-def side_row(vendor: str) -> str:
-    """The matching statement's row that chooses the side and lists its ids (see Side)."""
+def side_row(vendor: str) -> tuple[str, str]:
+    """The matching statement's CTE that chooses the side (once: inlined, PostgreSQL counted twice), and
+    its row that lists the side's ids (see Side)."""
     broad = f"(SELECT count(*) FROM {MATCHED}) * 2 > (SELECT count(*) FROM evidence_source)"
     # A left join to the matches, not NOT IN: PostgreSQL cannot anti-join NOT IN (ids might be NULL) and
     # probes a hashed list that spills past work_mem; SQLite indexes the matches for the join.
@@ -214,9 +215,10 @@ def side_row(vendor: str) -> str:
         listed = "'[' || group_concat(id) || ']'"
     # CASE evaluates the chosen side's list only.
     return (
+        f"search_broad AS MATERIALIZED (SELECT {broad} AS broad)",
         f"SELECT 'side', CASE WHEN broad THEN (SELECT {listed} FROM ({others}) AS o) "
         f"ELSE (SELECT {listed} FROM {MATCHED}) END, NULL, NULL, NULL, CASE WHEN broad THEN 1 ELSE 0 END, 0 "
-        f"FROM (SELECT {broad} AS broad) AS chosen"
+        "FROM search_broad",
     )
 
 
@@ -236,7 +238,9 @@ def statement(
         with_clauses.append(f"{MATCHED} AS MATERIALIZED ({body})")
         params += match_params
     if found.searching and with_counts:
-        selects.append(side_row(connections[router.db_for_read(Source)].vendor))
+        chosen, row = side_row(connections[router.db_for_read(Source)].vendor)
+        with_clauses.append(chosen)
+        selects.append(row)
     return assembled(parts, with_clauses, selects, params)
 
 
