@@ -47,6 +47,7 @@ from .models import Source
 
 MATCHED = "search_matched"
 COUNTED_SIDE = "search_counted_side"  # the sources the facets are counted over: the matched or the others
+HEAD = 500  # the best-ranked matches a search keeps, for the first page of its requests with other filters
 PAGE_SIZE = 25  # sources per page of the list
 
 
@@ -109,8 +110,11 @@ def listing(request, found: SourceSearch, offset: int, limit: int) -> Listing:
     page_key = caching.key_for(request, "source-page", query, found.sort, offset, limit)
     counts, page_ids = caching.get(counts_key), caching.get(page_key)
     if counts is None or page_ids is None:
-        unsearched_key = caching.key_for(request, "source-counts", normalised(without_search(found)))
-        computed_counts, computed_ids = compute(found, offset, limit, counts is None, unsearched_key)
+        keys = Keys(
+            caching.key_for(request, "source-match", query[1]),
+            caching.key_for(request, "source-counts", normalised(without_search(found))),
+        )
+        computed_counts, computed_ids = compute(found, offset, limit, counts is None, keys)
         if counts is None:
             counts = computed_counts
             caching.put(counts_key, counts)
@@ -140,15 +144,26 @@ def without_search(found: SourceSearch) -> SourceSearch:
 # --- the statement -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Keys:
+    """Where a search's shared figures are kept (None: not kept)."""
+
+    match: str | None  # its Match, per query as understood
+    unsearched: str | None  # the counts of the same filters without the search
+
+
+NOT_KEPT = Keys(None, None)
+
+
 def compute(
-    found: SourceSearch, offset: int, limit: int, with_counts: bool, unsearched_key: str | None = None
+    found: SourceSearch, offset: int, limit: int, with_counts: bool, keys: Keys = NOT_KEPT
 ) -> tuple[Counts | None, tuple[int, ...]]:
     """The figures of a search: its match (once), the page, and the total and facet counts if asked.
 
     Without a search, one statement. With one, the statement that matches also says which side the facets
     are counted over and hands back that side's ids, which a second statement counts over (see `Side`). A
-    broad search's counts need those of its filters without the search: kept under `unsearched_key`, the key
-    the list without the search keeps them under, or counted here."""
+    broad search's counts need those of its filters without the search (`keys.unsearched`). What the match
+    left (`Match`) lets the first page of the same search with other filters skip the match."""
     # Where the page's other reads go (a replica, unless the request is pinned to the primary): the ids read
     # here and the rows read by them must come from the same database, or a lagging replica lacks some.
     alias = router.db_for_read(Source)
@@ -157,25 +172,62 @@ def compute(
     postgresql = database.vendor == "postgresql"
     with transaction.atomic(using=alias) if postgresql else nullcontext(), database.cursor() as cursor:
         without_jit(cursor)
-        counts, page_ids, side = run(cursor, found, statement(found, offset, limit, with_counts), with_counts)
-        if counts is not None and side is not None:
-            counted = run(cursor, found, counts_statement(found, side.sql(database.vendor)), True)[0]
-            counts = Counts(counts.total, counted.facets)
-            if side.broad:
-                # Every broad search with these filters needs the same counts: right after a write, the
-                # first computes them and the others wait for its value.
-                plain = without_search(found)
-                _, unsearched = caching.kept_or_computed(
-                    unsearched_key, lambda: run(cursor, plain, statement(plain, 0, 0, True), True)[0]
-                )
-                counts = unsearched.without(counted, counts.total)
-    return counts, page_ids
+        kept = caching.get(keys.match) if found.searching else None
+        if kept is not None and found.sort == "relevance" and offset == 0 and kept.head:
+            figures = from_kept_match(cursor, found, kept, limit, keys)
+            if figures is not None:
+                return figures if with_counts else (None, figures[1])
+        read = run(cursor, statement(found, offset, limit, with_counts))
+        counts = read.counts(found.data) if with_counts else None
+        if counts is not None and read.side is not None:
+            counted = run(cursor, counts_statement(found, read.side.sql(database.vendor))).counts(found.data)
+            counts = counted_for(cursor, found, read.side, counted, keys, counts.total)
+            if read.head:
+                caching.put(keys.match, Match(read.side, read.head))
+    return counts, read.page_ids
 
 
-def run(cursor, found: SourceSearch, sql_and_params: tuple[str, list], with_counts: bool):
+def counted_for(cursor, found: SourceSearch, side: Side, counted: Counts, keys: Keys, total: int | None) -> Counts:
+    """A search's counts from those over its side: as they are, or for a broad search subtracted from the
+    counts of its filters without the search, which give its total too when `total` is None."""
+    if not side.broad:
+        return Counts(counted.total if total is None else total, counted.facets)
+    # Every broad search with these filters needs the same counts: right after a write, the first computes
+    # them and the others wait for its value.
+    plain = without_search(found)
+    _, unsearched = caching.kept_or_computed(
+        keys.unsearched, lambda: run(cursor, statement(plain, 0, 0, True)).counts(plain.data)
+    )
+    return unsearched.without(counted, unsearched.total - counted.total if total is None else total)
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a search's match leaves for its requests with other filters, kept per query and data version:
+    the side its facets are counted over, and its best-ranked matches in the page's order (rank, then key)."""
+
+    side: Side
+    head: tuple[int, ...]
+
+
+def from_kept_match(
+    cursor, found: SourceSearch, match: Match, limit: int, keys: Keys
+) -> tuple[Counts, tuple[int, ...]] | None:
+    """The counts and first page of a search by relevance from its kept match, without matching again: one
+    statement counts over the side and finds which of the best-ranked matches pass the filters. None when
+    fewer than a page of them do, though more sources match (the page lies further down the ranking)."""
+    vendor = cursor.db.vendor
+    read = run(cursor, counts_statement(found, match.side.sql(vendor), ids_sql(vendor, match.head)))
+    counts = counted_for(cursor, found, match.side, read.counts(found.data), keys, None)
+    passing = set(read.head)
+    page = tuple(pk for pk in match.head if pk in passing)[:limit]
+    return (counts, page) if len(page) >= min(limit, counts.total) else None
+
+
+def run(cursor, sql_and_params: tuple[str, list]) -> Rows:
     sql, params = sql_and_params
     cursor.execute(sql, params)
-    return read_rows(cursor.fetchall(), found.data, with_counts)
+    return read_rows(cursor.fetchall())
 
 
 def without_jit(cursor) -> None:
@@ -197,9 +249,16 @@ class Side:
     ids: str | None  # PostgreSQL's array text ({1,2}) or SQLite's JSON array ([1,2]); None for no id
 
     def sql(self, vendor: str) -> tuple[str, list]:
-        if vendor == "postgresql":
-            return "SELECT unnest(CAST(%s AS integer[])) AS id", [self.ids]
-        return "SELECT value AS id FROM json_each(%s)", [self.ids]
+        return ids_sql(vendor, self.ids)
+
+
+def ids_sql(vendor: str, ids: str | Sequence[int] | None) -> tuple[str, list]:
+    """A SELECT of ids given as a constant (as text from the database, or a list), and its params."""
+    if not isinstance(ids, str | None):
+        ids = ("{%s}" if vendor == "postgresql" else "[%s]") % ",".join(str(int(pk)) for pk in ids)
+    if vendor == "postgresql":
+        return "SELECT unnest(CAST(%s AS integer[])) AS id", [ids]
+    return "SELECT value AS id FROM json_each(%s)", [ids]
 
 
 def side_row(vendor: str) -> tuple[str, str]:
@@ -241,19 +300,42 @@ def statement(
         chosen, row = side_row(connections[router.db_for_read(Source)].vendor)
         with_clauses.append(chosen)
         selects.append(row)
+        if found.sort == "relevance":  # the best-ranked matches, whatever the filters (see Match)
+            selects.append(
+                f"SELECT 'head', CAST(id AS TEXT), NULL, NULL, NULL, 0, ROW_NUMBER() OVER (ORDER BY rank DESC, key) "
+                f"FROM (SELECT id, rank, key FROM {MATCHED} ORDER BY rank DESC, key LIMIT {HEAD}) AS best"
+            )
     return assembled(parts, with_clauses, selects, params)
 
 
-def counts_statement(found: SourceSearch, side: tuple[str, list]) -> tuple[str, list]:
+def counts_statement(
+    found: SourceSearch, side: tuple[str, list], head: tuple[str, list] | None = None
+) -> tuple[str, list]:
     """The facet counts of a search over a side of it (`side`: the SQL of its ids, and its params), every
-    filter kept."""
+    filter kept, with the number of sources counted over; and which of the `head` ids pass the filters."""
     side_sql, side_params = side
     try:
         counted_sql, counted_params = matched_ids(found, found.data, side=COUNTED_SIDE)
     except Nothing:
         counted_sql, counted_params = "SELECT NULL WHERE 1 = 0", []
     parts = {"counted": (["id"], counted_sql, counted_params, "")} | count_parts(found, "counted")
-    return assembled(parts, [f"{COUNTED_SIDE} AS MATERIALIZED ({side_sql})"], [], list(side_params))
+    parts["total"] = ([], "", [], "SELECT 'total', NULL, NULL, NULL, NULL, count(*), 0 FROM counted")
+    with_clauses, params = [f"{COUNTED_SIDE} AS MATERIALIZED ({side_sql})"], list(side_params)
+    if head:
+        head_sql, head_params = head
+        with_clauses.append(f"search_head AS ({head_sql})")
+        params += head_params
+        try:
+            passing_sql, passing_params = matched_ids(found, found.data, side="search_head")
+        except Nothing:
+            passing_sql, passing_params = "SELECT NULL WHERE 1 = 0", []
+        parts["passing"] = (
+            ["id"],
+            passing_sql,
+            passing_params,
+            "SELECT 'head', CAST(id AS TEXT), NULL, NULL, NULL, 0, 0 FROM passing",
+        )
+    return assembled(parts, with_clauses, [], params)
 
 
 def assembled(parts: dict, with_clauses: list[str], selects: list[str], params: list) -> tuple[str, list]:
@@ -402,16 +484,30 @@ def column_counts(found: SourceSearch, counted: str) -> tuple[str, list]:
     return f"SELECT {listed}, count(*) FROM ({rows_sql}) AS c GROUP BY {listed}", params
 
 
-def read_rows(
-    rows: Sequence[tuple], data: QueryDict, with_counts: bool
-) -> tuple[Counts | None, tuple[int, ...], Side | None]:
-    """The counts (over the side the statement counted), the page's ids, and the side a search's facets are
-    to be counted over, when the statement chose one."""
+@dataclass(frozen=True)
+class Rows:
+    """A statement's rows, read: the page's ids, the facets' values and the column facets' cells, the total,
+    and from a matching statement the side and the best-ranked matches."""
+
+    page_ids: tuple[int, ...]
+    facets: dict[str, dict[str, int]]
+    cells: list[tuple[tuple, int]]
+    total: int
+    side: Side | None
+    head: tuple[int, ...]
+
+    def counts(self, data: QueryDict) -> Counts:
+        return Counts(self.total, self.facets | split_column_counts(self.cells, data))
+
+
+def read_rows(rows: Sequence[tuple]) -> Rows:
     facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS if name not in COLUMN_FACETS}
-    cells, total, page, side = [], 0, [], None
+    cells, total, page, side, head = [], 0, [], None, []
     for part, a, b, c, d, n, position in rows:
         if part == "page":
             page.append((position, int(a)))
+        elif part == "head":
+            head.append((position, int(a)))
         elif part == "total":
             total = n
         elif part == "side":
@@ -420,8 +516,5 @@ def read_rows(
             cells.append(((a, b, c, d), n))
         else:
             facets[part].append((a, n))
-    page_ids = tuple(pk for _, pk in sorted(page))
-    if not with_counts:
-        return None, page_ids, side
     counted = {name: in_order(values) for name, values in facets.items()}
-    return Counts(total, counted | split_column_counts(cells, data)), page_ids, side
+    return Rows(tuple(pk for _, pk in sorted(page)), counted, cells, total, side, tuple(pk for _, pk in sorted(head)))

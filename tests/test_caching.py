@@ -51,6 +51,22 @@ def a_source(key: str, **fields) -> Source:
     return Source.objects.create(key=key, **(defaults | fields))
 
 
+def test_the_same_search_with_other_filters_reads_the_kept_match(client):
+    """The first page of a search with other filters is found from what the first request's match kept:
+    its side and best-ranked matches; no second full-text match."""
+    for number, status in enumerate([CurationStatus.DRAFT, CurationStatus.REVIEWED, CurationStatus.REVIEWED]):
+        a_source(f"KeptMatch{number}", curation_status=status)
+    assert listed(client) == 3
+    with CaptureQueriesContext(connection) as context:
+        assert listed(client, f"?q={WORD}&curation=reviewed") == 2
+    assert not [query["sql"] for query in context.captured_queries if "search_matched" in query["sql"]]
+    page = client.get(SOURCES + f"?q={WORD}&curation=reviewed").content.decode()
+    assert "KeptMatch1" in page and "KeptMatch2" in page and "KeptMatch0" not in page
+    Source.objects.filter(key="KeptMatch0").update(curation_status=CurationStatus.REVIEWED)
+    caching.changed()  # a queryset update is a bulk path: it says so itself
+    assert listed(client, f"?q={WORD}&curation=reviewed") == 3
+
+
 def test_a_second_request_is_served_from_the_cache(client):
     a_source("CacheTestOne")
     first = queries(client, SOURCES + f"?q={WORD}")

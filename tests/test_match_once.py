@@ -82,7 +82,7 @@ def side_of(found):
     from evidence import listing
 
     with connection.cursor() as cursor:
-        return listing.run(cursor, found, listing.statement(found, 0, 0, True), True)[2]
+        return listing.run(cursor, listing.statement(found, 0, 0, True)).side
 
 
 def counted_over_the_matches(found):
@@ -90,7 +90,7 @@ def counted_over_the_matches(found):
     from evidence import listing
 
     with connection.cursor() as cursor:
-        return listing.run(cursor, found, listing.counts_statement(found, listing.matched_sql(found)), True)[0]
+        return listing.run(cursor, listing.counts_statement(found, listing.matched_sql(found))).counts(found.data)
 
 
 @pytest.mark.parametrize(
@@ -129,3 +129,52 @@ def test_a_narrow_search_counts_over_its_matches():
     found = find_sources(QueryDict("q=abuse+liability"))
     assert not side_of(found).broad
     assert listing.counts_of(found).facets == counted_over_the_matches(found).facets
+
+
+def kept_match(q: str, head_size: int | None = None):
+    """What the search's first request keeps (its side and best-ranked matches), the head cut if asked."""
+    from evidence import listing
+    from evidence.filters import find_sources
+
+    with connection.cursor() as cursor:
+        read = listing.run(cursor, listing.statement(find_sources(QueryDict(f"q={q}")), 0, 25, True))
+    return listing.Match(read.side, read.head[:head_size])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=kratom&design=case-report&design=case-series",
+        "q=kratom&population=humans",
+        "q=kratom&compound=mitragynine&curation=reviewed",
+        "q=kratom&organ_class=Hepatobiliary+disorders",
+        "q=kratom&year_from=2015&supports_category=safety",
+        "q=abuse+liability&population=animals",
+        "q=abuse+liability&design=case-report",  # matches nothing
+    ],
+)
+def test_the_first_page_from_a_kept_match_is_the_one_matching_again_gives(query):
+    """The same search with other filters reads the kept match instead of matching again: its counts and first
+    page must be those of the full computation, for a broad and a narrow search."""
+    from evidence import listing
+    from evidence.filters import find_sources
+
+    found = find_sources(QueryDict(query))
+    match = kept_match(found.data["q"])
+    assert match.head
+    with connection.cursor() as cursor:
+        kept = listing.from_kept_match(cursor, found, match, listing.PAGE_SIZE, listing.NOT_KEPT)
+    assert kept == listing.compute(found, 0, listing.PAGE_SIZE, True)
+
+
+def test_a_kept_match_too_short_for_the_filters_is_not_used():
+    from evidence import listing
+    from evidence.filters import find_sources
+
+    found = find_sources(QueryDict("q=kratom&population=humans"))
+    with connection.cursor() as cursor:
+        assert listing.from_kept_match(cursor, found, kept_match("kratom", 3), 25, listing.NOT_KEPT) is None
+        # Enough for a page of 2 when 2 of the 3 best pass the filter: the page is theirs.
+        full = listing.compute(found, 0, 2, True)
+        short = listing.from_kept_match(cursor, found, kept_match("kratom", 40), 2, listing.NOT_KEPT)
+    assert short == full
