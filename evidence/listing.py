@@ -323,7 +323,8 @@ def counts_statement(
     with_clauses, params = [f"{COUNTED_SIDE} AS MATERIALIZED ({side_sql})"], list(side_params)
     if head:
         head_sql, head_params = head
-        with_clauses.append(f"search_head AS ({head_sql})")
+        # Materialised: SQLite indexes it for the join; json_each itself it scanned for every filtered source.
+        with_clauses.append(f"search_head AS MATERIALIZED ({head_sql})")
         params += head_params
         try:
             passing_sql, passing_params = matched_ids(found, found.data, side="search_head")
