@@ -102,7 +102,7 @@ def normalised(found: SourceSearch) -> list:
 
 
 def listing(request, found: SourceSearch, offset: int, limit: int) -> Listing:
-    """The counts and one page of a valid search, from the cache or computed in one statement."""
+    """The counts and one page of a valid search, from the cache or computed (`compute`)."""
     if found.searching and not found.understood:  # nothing to look for: found nothing, as search.search says
         return Listing(NOTHING, offset, ())
     query = normalised(found)
@@ -314,11 +314,7 @@ def counts_statement(
     """The facet counts of a search over a side of it (`side`: the SQL of its ids, and its params), every
     filter kept, with the number of sources counted over; and which of the `head` ids pass the filters."""
     side_sql, side_params = side
-    try:
-        counted_sql, counted_params = matched_ids(found, found.data, side=COUNTED_SIDE)
-    except Nothing:
-        counted_sql, counted_params = "SELECT NULL WHERE 1 = 0", []
-    parts = {"counted": (["id"], counted_sql, counted_params, "")} | count_parts(found, "counted")
+    parts = {"counted": (["id"], *passing(found, COUNTED_SIDE), "")} | count_parts(found, "counted")
     parts["total"] = ([], "", [], "SELECT 'total', NULL, NULL, NULL, NULL, count(*), 0 FROM counted")
     with_clauses, params = [f"{COUNTED_SIDE} AS MATERIALIZED ({side_sql})"], list(side_params)
     if head:
@@ -326,17 +322,20 @@ def counts_statement(
         # Materialised: SQLite indexes it for the join; json_each itself it scanned for every filtered source.
         with_clauses.append(f"search_head AS MATERIALIZED ({head_sql})")
         params += head_params
-        try:
-            passing_sql, passing_params = matched_ids(found, found.data, side="search_head")
-        except Nothing:
-            passing_sql, passing_params = "SELECT NULL WHERE 1 = 0", []
         parts["passing"] = (
             ["id"],
-            passing_sql,
-            passing_params,
+            *passing(found, "search_head"),
             "SELECT 'head', CAST(id AS TEXT), NULL, NULL, NULL, 0, 0 FROM passing",
         )
     return assembled(parts, with_clauses, [], params)
+
+
+def passing(found: SourceSearch, side: str) -> tuple[str, list]:
+    """SQL for the ids of `side` that pass every filter (none when a filter can match nothing)."""
+    try:
+        return matched_ids(found, found.data, side=side)
+    except Nothing:
+        return "SELECT NULL WHERE 1 = 0", []
 
 
 def assembled(parts: dict, with_clauses: list[str], selects: list[str], params: list) -> tuple[str, list]:
