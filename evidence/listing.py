@@ -170,10 +170,16 @@ def compute(
     database = connections[alias]
     # A transaction on PostgreSQL only, for SET LOCAL: SQLite's begin IMMEDIATE (settings), taking the write lock.
     postgresql = database.vendor == "postgresql"
+    outermost = not database.in_atomic_block
     with transaction.atomic(using=alias) if postgresql else nullcontext(), database.cursor() as cursor:
+        if postgresql and outermost:
+            # The statements below read one snapshot, as one statement did: a write committed between them
+            # would show in the counts and not in the side they are subtracted from.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         without_jit(cursor)
-        kept = caching.get(keys.match) if found.searching else None
-        if kept is not None and found.sort == "relevance" and offset == 0 and kept.head:
+        first_by_relevance = found.searching and found.sort == "relevance" and offset == 0
+        kept = caching.get(keys.match) if first_by_relevance else None
+        if kept is not None and kept.head:
             figures = from_kept_match(cursor, found, kept, limit, keys)
             if figures is not None:
                 return figures if with_counts else (None, figures[1])
@@ -257,7 +263,7 @@ def ids_sql(vendor: str, ids: str | Sequence[int] | None) -> tuple[str, list]:
     if not isinstance(ids, str | None):
         ids = ("{%s}" if vendor == "postgresql" else "[%s]") % ",".join(str(int(pk)) for pk in ids)
     if vendor == "postgresql":
-        return "SELECT unnest(CAST(%s AS integer[])) AS id", [ids]
+        return "SELECT unnest(CAST(%s AS bigint[])) AS id", [ids]  # ids are 64-bit (BigAutoField)
     return "SELECT value AS id FROM json_each(%s)", [ids]
 
 

@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
@@ -164,7 +165,11 @@ def test_the_first_page_from_a_kept_match_is_the_one_matching_again_gives(query)
     assert match.head
     with connection.cursor() as cursor:
         kept = listing.from_kept_match(cursor, found, match, listing.PAGE_SIZE, listing.NOT_KEPT)
-    assert kept == listing.compute(found, 0, listing.PAGE_SIZE, True)
+    expected = listing.compute(found, 0, listing.PAGE_SIZE, True)
+    assert kept == expected
+    assert [list(values.items()) for values in kept[0].facets.values()] == [
+        list(values.items()) for values in expected[0].facets.values()
+    ]  # in the same order too (dicts compare equal in any order)
 
 
 def test_a_kept_match_too_short_for_the_filters_is_not_used():
@@ -178,3 +183,71 @@ def test_a_kept_match_too_short_for_the_filters_is_not_used():
         full = listing.compute(found, 0, 2, True)
         short = listing.from_kept_match(cursor, found, kept_match("kratom", 40), 2, listing.NOT_KEPT)
     assert short == full
+
+
+def test_a_source_with_a_64_bit_id_is_found_counted_and_kept():
+    """Source ids are 64-bit: the side and the best-ranked matches go back to the database as such."""
+    from evidence import listing
+    from evidence.filters import find_sources
+    from evidence.models import Source
+
+    Source.objects.create(pk=3_000_000_000, key="BigIdOne", title="Zyxquorbital synthetic record", year=2020)
+    Source.objects.create(key="BigIdTwo", title="Zyxquorbital synthetic record two", year=2021)
+    found = find_sources(QueryDict("q=zyxquorbital&year_from=2020"))
+    counts, page = listing.compute(found, 0, listing.PAGE_SIZE, True)
+    assert counts.total == 2 and 3_000_000_000 in page
+    with connection.cursor() as cursor:
+        kept = listing.from_kept_match(cursor, found, kept_match("zyxquorbital"), listing.PAGE_SIZE, listing.NOT_KEPT)
+    assert kept == (counts, page)
+
+
+def copy_of_source(cursor, pk: int, new_key: str) -> None:
+    """A copy of a source's row under another key and without its identifiers, written in SQL (the id and
+    the search vector are made by the database)."""
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'evidence_source' "
+        "AND is_generated = 'NEVER' AND column_name NOT IN ('id', 'key', 'doi', 'pmid')"
+    )
+    columns = ", ".join(f'"{name}"' for (name,) in cursor.fetchall())
+    cursor.execute(
+        f"INSERT INTO evidence_source (key, doi, pmid, {columns}) "
+        f"SELECT %s, '', '', {columns} FROM evidence_source WHERE id = %s",
+        [new_key, pk],
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_committed_between_the_statements_is_not_half_seen(monkeypatch):
+    """PostgreSQL: the matching statement, the counting one and the counts without the search read one
+    snapshot. A matching source committed by another connection right after the match must show in none of
+    the figures, not in the counts without the search only (which would count it in its facets, not in the
+    total)."""
+    from django.db import connections
+
+    from evidence import listing
+    from evidence.filters import find_sources
+    from evidence.models import Source
+
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite the statements run in autocommit, and a writer locks the whole database")
+    call_command("load_demo", verbosity=0)  # "kratom" matches most of it: a broad search
+    found = find_sources(QueryDict("q=kratom"))
+    before = listing.counts_of(found)
+    matching = listing.compute(found, 0, 1, False)[1][0]
+    other, run, written = connections.create_connection("default"), listing.run, []
+
+    def run_then_commit_elsewhere(cursor, sql_and_params):
+        rows = run(cursor, sql_and_params)
+        if not written:
+            written.append(True)
+            with other.cursor() as writing:  # autocommit: committed at once
+                copy_of_source(writing, matching, "SnapshotLate")
+        return rows
+
+    monkeypatch.setattr(listing, "run", run_then_commit_elsewhere)
+    try:
+        counts, _ = listing.compute(found, 0, listing.PAGE_SIZE, True)
+    finally:
+        other.close()
+    assert Source.objects.filter(key="SnapshotLate").exists()  # the write did commit, mid-request
+    assert counts == before
