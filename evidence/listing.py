@@ -180,9 +180,10 @@ def compute(
         first_by_relevance = found.searching and found.sort == "relevance" and offset == 0
         kept = caching.get(keys.match) if first_by_relevance else None
         if kept is not None and kept.head:
-            figures = from_kept_match(cursor, found, kept, limit, keys)
-            if figures is not None:
-                return figures if with_counts else (None, figures[1])
+            counts, page_ids = from_kept_match(cursor, found, kept, limit, keys)
+            if page_ids is None:  # further down the ranking: matched again, for the page only
+                page_ids = run(cursor, statement(found, offset, limit, with_counts=False)).page_ids
+            return (counts if with_counts else None), page_ids
         read = run(cursor, statement(found, offset, limit, with_counts))
         counts = read.counts(found.data) if with_counts else None
         if counts is not None and read.side is not None:
@@ -218,16 +219,16 @@ class Match:
 
 def from_kept_match(
     cursor, found: SourceSearch, match: Match, limit: int, keys: Keys
-) -> tuple[Counts, tuple[int, ...]] | None:
+) -> tuple[Counts, tuple[int, ...] | None]:
     """The counts and first page of a search by relevance from its kept match, without matching again: one
-    statement counts over the side and finds which of the best-ranked matches pass the filters. None when
-    fewer than a page of them do, though more sources match (the page lies further down the ranking)."""
+    statement counts over the side and finds which of the best-ranked matches pass the filters. The page is
+    None when fewer than a page of them do, though more sources match (it lies further down the ranking)."""
     vendor = cursor.db.vendor
     read = run(cursor, counts_statement(found, match.side.sql(vendor), ids_sql(vendor, match.head)))
     counts = counted_for(cursor, found, match.side, read.counts(found.data), keys, None)
     passing = set(read.head)
     page = tuple(pk for pk in match.head if pk in passing)[:limit]
-    return (counts, page) if len(page) >= min(limit, counts.total) else None
+    return counts, (page if len(page) >= min(limit, counts.total) else None)
 
 
 def run(cursor, sql_and_params: tuple[str, list]) -> Rows:

@@ -16,7 +16,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evidence import caching, screening, synthetic
+from evidence import caching, listing, screening, synthetic
 from evidence.admin.actions import mark_reviewed
 from evidence.bibliography.formats import parse
 from evidence.bibliography.importer import commit_import
@@ -65,6 +65,23 @@ def test_the_same_search_with_other_filters_reads_the_kept_match(client):
     Source.objects.filter(key="KeptMatch0").update(curation_status=CurationStatus.REVIEWED)
     caching.changed()  # a queryset update is a bulk path: it says so itself
     assert listed(client, f"?q={WORD}&curation=reviewed") == 3
+
+
+def test_a_kept_match_too_short_for_the_filters_is_matched_again_for_the_page(client, monkeypatch):
+    monkeypatch.setattr(listing, "HEAD", 1)  # the search keeps its best-ranked source only: the draft
+    for number, status in enumerate([CurationStatus.DRAFT, CurationStatus.REVIEWED, CurationStatus.REVIEWED]):
+        a_source(f"KeptMatch{number}", curation_status=status)
+    assert listed(client) == 3
+    with CaptureQueriesContext(connection) as context:
+        page = client.get(SOURCES + f"?q={WORD}&curation=reviewed").content.decode()
+    statements = [query["sql"] for query in context.captured_queries]
+    # Counted from the kept match (its best-ranked source checked against the filter), then matched again
+    # for the page alone (no side chosen: the counts were made).
+    assert [sql for sql in statements if "search_head" in sql]
+    matched = [sql for sql in statements if "search_matched" in sql]
+    assert len(matched) == 1 and "search_broad" not in matched[0]
+    assert re.search(r'id="results-heading">2 source', page)
+    assert "KeptMatch1" in page and "KeptMatch2" in page and "KeptMatch0" not in page
 
 
 def test_a_second_request_is_served_from_the_cache(client):
