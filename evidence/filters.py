@@ -256,8 +256,13 @@ def split_column_counts(cells: list[tuple[tuple, int]], data: QueryDict) -> dict
             value = values[positions[name]]
             if kept and value:
                 counts[value] = counts.get(value, 0) + n
-        counted[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        counted[name] = in_order(counts.items())
     return counted
+
+
+def in_order(counted) -> dict[str, int]:
+    """A facet's values as the page lists them: most sources first, then by value; none without sources."""
+    return dict(sorted(((value, n) for value, n in counted if n > 0), key=lambda item: (-item[1], item[0])))
 
 
 def toggle_url(data: QueryDict, name: str, value: str) -> str:

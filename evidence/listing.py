@@ -40,6 +40,7 @@ from .filters import (
     SORT_ORDER,
     SourceFilter,
     SourceSearch,
+    in_order,
     split_column_counts,
     without_facets,
 )
@@ -72,11 +73,6 @@ class Counts:
                 for name, values in self.facets.items()
             },
         )
-
-
-def in_order(counted) -> dict[str, int]:
-    """A facet's values as the page lists them: most sources first, then by value; none without sources."""
-    return dict(sorted(((value, n) for value, n in counted if n > 0), key=lambda item: (-item[1], item[0])))
 
 
 @dataclass(frozen=True)
