@@ -18,6 +18,7 @@ class EvidenceConfig(AppConfig):
         caching.connect_signals()
         post_migrate.connect(keep_search_index, sender=self)
         post_migrate.connect(recompute_outdated_statuses, sender=self)
+        post_migrate.connect(keep_tallies, sender=self)
 
 
 def keep_search_index(sender, using: str, **kwargs) -> None:
@@ -30,14 +31,27 @@ def keep_search_index(sender, using: str, **kwargs) -> None:
         ensure_sqlite_index(connection)
 
 
-def recompute_outdated_statuses(sender, using: str, **kwargs) -> None:
-    """After every migrate that leaves the schema complete: store the status of every claim that has none
-    (a database migrated from before 0017) or one computed by older rules (claim_status.RULES_VERSION)."""
+def schema_complete(using: str) -> bool:
     from django.db import connections
     from django.db.migrations.executor import MigrationExecutor
 
+    executor = MigrationExecutor(connections[using])
+    return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def keep_tallies(sender, using: str, **kwargs) -> None:
+    """After every migrate that leaves the schema complete: the tallies' triggers in place (on SQLite a
+    migration that rebuilds a table drops its triggers) and the tallies as the data are."""
+    from .tallies import keep
+
+    if schema_complete(using):
+        keep(using)
+
+
+def recompute_outdated_statuses(sender, using: str, **kwargs) -> None:
+    """After every migrate that leaves the schema complete: store the status of every claim that has none
+    (a database migrated from before 0017) or one computed by older rules (claim_status.RULES_VERSION)."""
     from .claim_status import recompute_outdated
 
-    executor = MigrationExecutor(connections[using])
-    if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+    if schema_complete(using):
         recompute_outdated()

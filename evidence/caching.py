@@ -22,6 +22,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.apps import apps
@@ -30,7 +31,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .models import DataVersion
+from . import tallies
+from .models import DataVersion, PendingTally, SourceTally, Tally
 
 logger = logging.getLogger(__name__)
 REQUEST_ATTRIBUTE = "_evidence_data_version"
@@ -39,6 +41,7 @@ REQUEST_ATTRIBUTE = "_evidence_data_version"
 LOCK_SECONDS = 90
 # …and the others wait for its value at most this long before computing it themselves.
 WAIT_SECONDS = 15
+TALLIES = (Tally, SourceTally, PendingTally)
 
 
 def current_version() -> int | None:
@@ -71,6 +74,9 @@ def changed(using: str = DEFAULT_DB_ALIAS) -> None:
     outside a transaction). Writers that bypass model signals call this themselves."""
     if not _queued(using):
         transaction.on_commit(_bump, using=using)
+        # The home page's and the overview's tallies too (evidence/tallies.py): a failed fold leaves its
+        # sources pending, which the pages still read right, so the writer is not told.
+        transaction.on_commit(partial(tallies.fold, using), using=using, robust=True)
 
 
 def key(name: str, version: int | str, *parts: Any) -> str:
@@ -211,7 +217,7 @@ def connect_signals() -> None:
     deleted, and every many-to-many relation between them when changed. (Connected model by model: a
     receiver for every sender would stop Django's fast deletes of unrelated tables such as sessions.)"""
     for model in apps.get_app_config("evidence").get_models():
-        if model is DataVersion:
+        if model in (DataVersion, *TALLIES):  # what a write leaves behind, not a write of its own
             continue
         uid = f"evidence-data-version-{model._meta.label_lower}"
         post_save.connect(_record_written, sender=model, dispatch_uid=uid + "-save")

@@ -962,7 +962,9 @@ class DataVersion(models.Model):
         return reverse("evidence:home")  # no page of its own: the public pages are what it keys
 
 
-# The screening stage's records (decisions, exclusion reasons, identifications) and what merging duplicates
-# leaves behind (old keys that redirect, pairs marked "not duplicates") live in modules of their own.
+# The screening stage's records (decisions, exclusion reasons, identifications), what merging duplicates
+# leaves behind (old keys that redirect, pairs marked "not duplicates") and the tallies of the home page and
+# the overview live in modules of their own.
 from .merge_models import MergedSource, NotDuplicates  # noqa: E402, F401
 from .screening_models import ExclusionReason, Identification, ScreeningDecision  # noqa: E402, F401
+from .tally_models import PendingTally, SourceTally, Tally  # noqa: E402, F401

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from .reports import ArticleReport, Statement
 from .support import Status
 from .vocabularies import SEVERITY_ORDER
 
+if TYPE_CHECKING:
+    from .tallies import HarmCounts
 
-def decades(year_rows: Iterable[Mapping]) -> list[tuple[str, int]]:
-    """Rows of (year, n) summed by decade, oldest first: [("1990s", 3), ("2000s", 12), …]."""
+
+def decades(years: Iterable[tuple[int, int]]) -> list[tuple[str, int]]:
+    """(year, n) pairs summed by decade, oldest first: [("1990s", 3), ("2000s", 12), …]."""
     totals: dict[int, int] = {}
-    for row in year_rows:
-        decade = row["year"] // 10 * 10
-        totals[decade] = totals.get(decade, 0) + row["n"]
+    for year, n in years:
+        decade = year // 10 * 10
+        totals[decade] = totals.get(decade, 0) + n
     return [(f"{decade}s", totals[decade]) for decade in sorted(totals)]
 
 
@@ -94,11 +98,11 @@ def harm_matrix(
 
 
 def harm_overview(
-    reports, compounds: Mapping[str, str], sources_url: str, group: str
+    counts: HarmCounts, compounds: Mapping[str, str], sources_url: str, group: str
 ) -> tuple[list[OrganClassRow], dict[str, str]]:
-    """The matrix of `reports` (adverse-effect reports of one group) and its columns: only the compounds some
-    report names get one. The page and the API both show this."""
-    matrix = harm_matrix(reports.by_organ_class_and_compound(), reports.effect_terms(), sources_url, group)
+    """The matrix of one group's reports and its columns: only the compounds some report names get one.
+    The page and the API both show this."""
+    matrix = harm_matrix(counts.cells, counts.terms, sources_url, group)
     columns = {slug: name for slug, name in compounds.items() if any(slug in row.cells for row in matrix)}
     return matrix, columns
 

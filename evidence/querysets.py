@@ -15,7 +15,13 @@ from .vocabularies import (
     ReportSetting,
     ScreeningStatus,
     Stance,
+    severity_rank,
 )
+
+
+def drafts_hidden() -> bool:
+    """Whether readers see reviewed sources only (PUBLIC_DRAFTS=hide), or drafts too, marked as such."""
+    return settings.PUBLIC_DRAFTS == "hide"
 
 
 class NaturalKeyManager(models.Manager):
@@ -51,7 +57,7 @@ class SourceQuerySet(models.QuerySet):
         screening (never a candidate or an excluded record), drafts marked as such (PUBLIC_DRAFTS=mark, the
         default), or only reviewed ones (PUBLIC_DRAFTS=hide)."""
         included = self.screened_in()
-        return included.reviewed() if settings.PUBLIC_DRAFTS == "hide" else included
+        return included.reviewed() if drafts_hidden() else included
 
     def rebuild_author_names(self) -> None:
         """Write each source's author_names from its authorships, all read in one query."""
@@ -222,13 +228,13 @@ class AdverseEffectReportQuerySet(models.QuerySet):
 
     def by_organ_class_and_compound(self) -> models.QuerySet:
         """One row per (organ class, compound slug): distinct sources, stated cases, worst severity rank (0 = none)."""
-        severity_rank = Case(
-            *(When(severity=severity, then=Value(rank)) for rank, severity in enumerate(SEVERITY_ORDER, start=1)),
+        rank = Case(
+            *(When(severity=severity, then=Value(severity_rank(severity))) for severity in SEVERITY_ORDER),
             default=Value(0),
         )
         return (
             self.values(organ_class=F("effect__system_organ_class"), compound_slug=F("compound__slug"))
-            .annotate(source_count=Count("source", distinct=True), case_count=Sum("cases"), worst=Max(severity_rank))
+            .annotate(source_count=Count("source", distinct=True), case_count=Sum("cases"), worst=Max(rank))
             .order_by("organ_class", "compound_slug")
         )
 

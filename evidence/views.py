@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -18,14 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import caching, claim_status, filters, findings, health, listing, overviews, reports, wording
+from . import caching, claim_status, filters, findings, health, listing, overviews, reports, tallies, wording
 from .bibliography import embedded, styles
 from .bibliography.downloads import bibliography_download
 from .bibliography.formats import STYLED_FORMATS
 from .bibliography.formatted import format_references
 from .bibliography.sources import record_from_source
 from .merging import resolve_merged_key
-from .models import AdverseEffectReport, Article, Claim, Compound, Evidence, Source
+from .models import Article, Claim, Compound, Evidence, Source
 from .query import fallback, matching, same, spelling
 from .support import Status, summarise
 from .vocabularies import ReportGroup, Stance
@@ -95,21 +95,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def home_figures() -> dict:
-    sources = Source.objects.public()
+    counts = tallies.home_counts()  # the same few reads at any number of sources
     # The newest few articles: each one's flag summary assesses all its statements from their evidence.
     articles = list(Article.objects.order_by("-created_at", "title")[:HOME_ARTICLES])
-    compounds = Compound.objects.annotate(source_count=Count("sources", Q(sources__in=sources), distinct=True))
-    designs = sources.exclude(study_design="").values("study_design").annotate(n=Count("pk")).order_by("-n")
+    compounds = list(Compound.objects.all())
+    for compound in compounds:
+        compound.source_count = counts.by_compound.get(compound.pk, 0)
+    latest = Source.objects.public().reviewed().with_authors().order_by("-updated_at", "key")
     return {
-        "counts": {"sources": sources.count(), "claims": Claim.objects.count(), "evidence": Evidence.objects.count()},
-        "compounds": list(compounds),
-        "designs": list(designs),
-        "years": overviews.decades(sources.exclude(year=None).values("year").annotate(n=Count("pk"))),
+        "counts": {"sources": counts.sources, "claims": Claim.objects.count(), "evidence": counts.evidence},
+        "compounds": compounds,
+        "designs": counts.designs,
+        "years": overviews.decades(counts.years),
         "reports": [overviews.ArticleGlance.of(report) for report in reports.article_reports(articles)],
         "more_articles": Article.objects.count() - len(articles),
-        "latest": list(
-            sources.reviewed().with_authors().order_by("-updated_at", "key").only(*LATEST_FIELDS)[:LATEST_SOURCES]
-        ),
+        "latest": list(latest.only(*LATEST_FIELDS)[:LATEST_SOURCES]),
     }
 
 
@@ -358,15 +358,14 @@ def adverse_effects(request: HttpRequest) -> HttpResponse:
 
 def harm_figures(group: str) -> dict:
     compounds = dict(Compound.objects.values_list("slug", "name"))
-    reports = AdverseEffectReport.objects.public().in_group(group)
-    matrix, columns = overviews.harm_overview(reports, compounds, reverse("evidence:sources"), group)
-    counts = AdverseEffectReport.objects.public().group_counts()
+    counts = tallies.harm_counts(group)
+    matrix, columns = overviews.harm_overview(counts, compounds, reverse("evidence:sources"), group)
     return {
         "matrix": matrix,
         "columns": columns,
         "chart": overviews.harm_chart(matrix, columns),
         "group": ReportGroup(group),
-        "groups": [(choice, counts[choice.value]) for choice in ReportGroup],
+        "groups": [(choice, counts.reports[choice.value]) for choice in ReportGroup],
     }
 
 

@@ -133,6 +133,11 @@ class Severity(models.TextChoices):
 SEVERITY_ORDER = [choice.value for choice in Severity]  # mild … fatal: later is worse
 
 
+def severity_rank(severity: str) -> int:
+    """1 for the mildest severity, … 0 for none stated: the worst of several is the highest."""
+    return SEVERITY_ORDER.index(severity) + 1 if severity in SEVERITY_ORDER else 0
+
+
 class ReportSetting(models.TextChoices):
     CASE_REPORT = "case-report", "case report"
     SURVEY = "survey", "survey self-report"

@@ -58,7 +58,7 @@ def test_an_empty_chart_has_no_groups_and_only_its_axis():
 
 
 def test_decades_sum_years():
-    rows = [{"year": 1999, "n": 1}, {"year": 2013, "n": 2}, {"year": 2019, "n": 3}, {"year": 2020, "n": 4}]
+    rows = [(1999, 1), (2013, 2), (2019, 3), (2020, 4)]
     assert overviews.decades(rows) == [("1990s", 1), ("2010s", 5), ("2020s", 4)]
 
 

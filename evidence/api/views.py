@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from .. import checking, claim_status, filters, listing, overviews, reports
+from .. import checking, claim_status, filters, listing, overviews, reports, tallies
 from ..bibliography.downloads import bibliography_response
 from ..bibliography.formats import EXPORT_FORMATS, UnknownFormat
 from ..bibliography.importer import Action, ImportedFile, ImportRefused, commit_import, plan_import, read_import
@@ -288,9 +288,7 @@ class AdverseEffectMatrixView(ConditionalResponses, APIView):
             raise ValidationError({"reported_in": [f"Choose one of: {', '.join(ReportGroup.values)}."]})
         compounds = dict(Compound.objects.values_list("slug", "name"))
         sources_url = request.build_absolute_uri(url_reverse("evidence:sources"))
-        matrix, columns = overviews.harm_overview(
-            AdverseEffectReport.objects.public().in_group(group), compounds, sources_url, group
-        )
+        matrix, columns = overviews.harm_overview(tallies.harm_counts(group), compounds, sources_url, group)
         rows = [
             {
                 "organ_class": row.organ_class,
