@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class EvidenceConfig(AppConfig):
@@ -18,6 +18,7 @@ class EvidenceConfig(AppConfig):
         caching.connect_signals()
         post_migrate.connect(keep_search_index, sender=self)
         post_migrate.connect(recompute_outdated_statuses, sender=self)
+        pre_migrate.connect(drop_tally_triggers, sender=self)
         post_migrate.connect(keep_tallies, sender=self)
 
 
@@ -39,9 +40,18 @@ def schema_complete(using: str) -> bool:
     return not executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
+def drop_tally_triggers(sender, using: str, plan, **kwargs) -> None:
+    """Before a migrate that runs migrations (either way): the tallies' triggers out of their way
+    (tallies.drop_triggers says why); keep_tallies puts them back, and rebuilds the tallies."""
+    from .tallies import drop_triggers
+
+    if plan:
+        drop_triggers(using)
+
+
 def keep_tallies(sender, using: str, **kwargs) -> None:
-    """After every migrate that leaves the schema complete: the tallies' triggers in place (on SQLite a
-    migration that rebuilds a table drops its triggers) and the tallies as the data are."""
+    """After every migrate that leaves the schema complete: the tallies' triggers in place and the tallies as
+    the data are."""
     from .tallies import keep
 
     if schema_complete(using):

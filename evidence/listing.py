@@ -24,15 +24,14 @@ either way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router, transaction
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from . import caching, search
+from . import caching, routing, search
 from .filters import (
     COLUMN_FACETS,
     FACETS,
@@ -162,16 +161,9 @@ def compute(
     left (`Match`) lets the first page of the same search with other filters skip the match."""
     # Where the page's other reads go (a replica, unless the request is pinned to the primary): the ids read
     # here and the rows read by them must come from the same database, or a lagging replica lacks some.
-    alias = router.db_for_read(Source)
-    database = connections[alias]
-    # A transaction on PostgreSQL only, for SET LOCAL: SQLite's begin IMMEDIATE (settings), taking the write lock.
-    postgresql = database.vendor == "postgresql"
-    outermost = not database.in_atomic_block
-    with transaction.atomic(using=alias) if postgresql else nullcontext(), database.cursor() as cursor:
-        if postgresql and outermost:
-            # The statements below read one snapshot, as one statement did: a write committed between them
-            # would show in the counts and not in the side they are subtracted from.
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    # The statements below read one snapshot, as one statement did: a write committed between them would show
+    # in the counts and not in the side they are subtracted from.
+    with routing.one_snapshot(router.db_for_read(Source)) as cursor:
         without_jit(cursor)
         first_by_relevance = found.searching and found.sort == "relevance" and offset == 0
         kept = caching.get(keys.match) if first_by_relevance else None
@@ -183,7 +175,7 @@ def compute(
         read = run(cursor, statement(found, offset, limit, with_counts))
         counts = read.counts(found.data) if with_counts else None
         if counts is not None and read.side is not None:
-            counted = run(cursor, counts_statement(found, read.side.sql(database.vendor))).counts(found.data)
+            counted = run(cursor, counts_statement(found, read.side.sql(cursor.db.vendor))).counts(found.data)
             counts = counted_for(cursor, found, read.side, counted, keys, counts.total)
             if read.head:
                 caching.put(keys.match, Match(read.side, read.head))

@@ -17,12 +17,12 @@ import random
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -159,3 +159,17 @@ def recently_wrote(request) -> bool:
         return int(request.COOKIES.get(STICKY_COOKIE, "0")) > time.time()
     except ValueError:
         return False
+
+
+@contextmanager
+def one_snapshot(alias: str) -> Iterator:
+    """A cursor on `alias` whose statements read one snapshot of the data: on PostgreSQL, in a transaction at
+    REPEATABLE READ (inside one already open, at its level); on SQLite, where a transaction would begin
+    IMMEDIATE and take the write lock (settings), in autocommit: there only one statement is one snapshot."""
+    database = connections[alias]
+    postgresql = database.vendor == "postgresql"
+    outermost = not database.in_atomic_block
+    with transaction.atomic(using=alias) if postgresql else nullcontext(), database.cursor() as cursor:
+        if postgresql and outermost:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield cursor

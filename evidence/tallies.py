@@ -22,7 +22,6 @@ docs/performance.md ("Home and the overview at any size") has the figures; docs/
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field, fields
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper
 
+from . import routing
 from .models import (
     AdverseEffect,
     AdverseEffectReport,
@@ -46,7 +46,7 @@ from .vocabularies import ReportGroup, severity_rank
 
 type Key = tuple[str | int, ...]
 
-CHUNK = 2000
+CHUNK = 5000  # pending rows a fold takes per transaction
 # Beyond this many pending sources, reading their shares costs more than counting (measured at 100,000
 # sources: docs/performance.md).
 PENDING_LIMIT = 2000
@@ -229,13 +229,40 @@ def triggers(vendor: str) -> list[Trigger]:
 
 
 def ensure_triggers(using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Create the triggers missing (all of them on a new database; on SQLite, those of a table a migration
-    rebuilt, which drops its triggers) and drop those of older definitions: True if any was missing, when
-    writes may have gone unnoticed and the tallies must be rebuilt."""
+    """Create the triggers missing (all of them after `migrate`, which drops them first) and drop those of
+    older definitions: True if any was missing, when writes may have gone unnoticed and the tallies must be
+    rebuilt."""
     connection = connections[using]
     wanted = {trigger.name: trigger for trigger in triggers(connection.vendor)}
+    present = _present(using)
+    drop_triggers(using, [name for name in present if name not in wanted])
+    missing = [trigger for name, trigger in wanted.items() if name not in present]
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
+        for trigger in missing:
+            for statement in trigger.statements(connection.vendor):
+                cursor.execute(statement)
+    return bool(missing)
+
+
+def drop_triggers(using: str = DEFAULT_DB_ALIAS, names: Iterable[str] | None = None) -> None:
+    """Drop these triggers (all the tallies' by default). Before `migrate` runs a migration: on SQLite, a
+    migration that rebuilds a table drops it and renames a copy into place, which fails while a trigger
+    names the table (the effects' reads the reports; every one writes to the pending table)."""
+    connection = connections[using]
+    present = _present(using)
+    with connection.cursor() as cursor:
+        for name in present if names is None else names:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"DROP TRIGGER {name}")
+            else:
+                cursor.execute(f"DROP TRIGGER {name} ON {present[name]}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+def _present(using: str) -> dict[str, str]:
+    """The tallies' triggers in the database, each with its table."""
+    with connections[using].cursor() as cursor:
+        if cursor.db.vendor == "sqlite":
             cursor.execute(
                 "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", ["evidence_tally%"]
             )
@@ -243,69 +270,83 @@ def ensure_triggers(using: str = DEFAULT_DB_ALIAS) -> bool:
             cursor.execute(
                 "SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE %s", ["evidence_tally%"]
             )
-        present = dict(cursor.fetchall())
-        for name, table in present.items():
-            if name in wanted:
-                continue
-            if connection.vendor == "sqlite":
-                cursor.execute(f"DROP TRIGGER {name}")
-            else:
-                cursor.execute(f"DROP TRIGGER {name} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        missing = [trigger for name, trigger in wanted.items() if name not in present]
-        for trigger in missing:
-            for statement in trigger.statements(connection.vendor):
-                cursor.execute(statement)
-    return bool(missing)
+        return dict(cursor.fetchall())
 
 
 # --- folding the pending sources into the tallies ----------------------------------------------------------
 
 
-def fold(using: str = DEFAULT_DB_ALIAS) -> int:
-    """Bring the tallies up to date with every source pending: how many there were."""
-    connection = connections[using]
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
-        # Taken as it is deleted: a source marked by a write that commits later stays for the next fold. (On
-        # SQLite the delete takes the write lock first, so folds queue there too.)
-        cursor.execute(f"DELETE FROM {PendingTally._meta.db_table} RETURNING source_id")
-        source_ids = sorted({source_id for (source_id,) in cursor.fetchall()})
-        change: Counter[Key] = Counter()
-        for batch in itertools.batched(source_ids, CHUNK):
-            kept = SourceTally.objects.using(using).filter(source_id__in=batch)
-            for share in kept.values_list("share", flat=True):
-                change.subtract(Share.read(share).figures())
-            now = shares(batch, using)
-            for share in now.values():
-                change.update(share.figures())
-            kept.delete()
-            rows = [SourceTally(source_id=pk, share=share.stored()) for pk, share in now.items() if share]
-            SourceTally.objects.using(using).bulk_create(rows)
-        _add_to_tallies(change, using)
-    return len(source_ids)
+def fold(using: str = DEFAULT_DB_ALIAS, wait: bool = False) -> int:
+    """Bring the tallies up to date with the sources pending, a chunk of them per transaction (so that other
+    writers wait for a chunk at most, not for a large import's whole fold): how many pending rows it took.
+    When another fold is running (PostgreSQL), it is left to finish the work unless `wait`: what stays
+    pending meanwhile is read right all the same."""
+    taken = 0
+    while True:
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            if not _lock(cursor, wait):
+                return taken
+            # Taken as they are deleted: a source marked by a write that commits later stays for the next
+            # chunk or fold. A source in two chunks is folded twice, the second time for no change.
+            table = PendingTally._meta.db_table
+            cursor.execute(
+                f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s) RETURNING source_id",
+                [CHUNK],
+            )
+            source_ids = sorted({source_id for (source_id,) in cursor.fetchall()})
+            if not source_ids:
+                return taken
+            _fold_sources(source_ids, using)
+            taken += len(source_ids)
+
+
+def _lock(cursor, wait: bool) -> bool:
+    """Whether this transaction holds the fold's lock (PostgreSQL; SQLite's writers queue anyway, their
+    transactions beginning IMMEDIATE)."""
+    if cursor.db.vendor != "postgresql":
+        return True
+    cursor.execute(f"SELECT {'pg_advisory_xact_lock' if wait else 'pg_try_advisory_xact_lock'}(%s)", [FOLD_LOCK])
+    return wait or cursor.fetchone()[0]
+
+
+def _fold_sources(source_ids: list[int], using: str) -> None:
+    """Each source's share as last folded out of the tallies, its share now in."""
+    kept = SourceTally.objects.using(using).filter(source_id__in=source_ids)
+    change: Counter[Key] = Counter()
+    for share in kept.values_list("share", flat=True):
+        change.subtract(Share.read(share).figures())
+    now = shares(source_ids, using)
+    for share in now.values():
+        change.update(share.figures())
+    kept.delete()
+    SourceTally.objects.using(using).bulk_create(
+        [SourceTally(source_id=pk, share=share.stored()) for pk, share in now.items() if share]
+    )
+    _add_to_tallies(change, using)
 
 
 def _add_to_tallies(change: Counter[Key], using: str) -> None:
     changed = {encoded(key): n for key, n in change.items() if n}
     tallies = Tally.objects.using(using)
-    for batch in itertools.batched(sorted(changed), CHUNK):
-        existing = {tally.key: tally for tally in tallies.filter(key__in=batch)}
-        for tally in existing.values():
-            tally.n += changed[tally.key]
-        tallies.filter(key__in=[key for key, tally in existing.items() if tally.n == 0]).delete()
-        tallies.bulk_update([tally for tally in existing.values() if tally.n], ["n"])
-        tallies.bulk_create([Tally(key=key, n=changed[key]) for key in batch if key not in existing])
+    existing = {tally.key: tally for tally in tallies.filter(key__in=list(changed))}
+    for tally in existing.values():
+        tally.n += changed[tally.key]
+    tallies.filter(key__in=[key for key, tally in existing.items() if tally.n == 0]).delete()
+    tallies.bulk_update([tally for tally in existing.values() if tally.n], ["n"], batch_size=500)
+    tallies.bulk_create([Tally(key=key, n=n) for key, n in changed.items() if key not in existing])
 
 
 def rebuild(using: str = DEFAULT_DB_ALIAS) -> int:
-    """Every tally again from every source (after triggers were missing, or to mend drift): how many sources."""
+    """Every tally again from every source (after triggers were missing, or to mend drift): how many sources.
+    Until it is done, pages count (every source is pending)."""
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        _lock(cursor, wait=True)
         for model in (Tally, SourceTally, PendingTally):
             model.objects.using(using).all().delete()
         cursor.execute(f"INSERT INTO {PendingTally._meta.db_table} (source_id) SELECT id FROM {Source._meta.db_table}")
-        return fold(using)
+        rebuilt = cursor.rowcount
+    fold(using, wait=True)
+    return rebuilt
 
 
 def keep(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -313,7 +354,7 @@ def keep(using: str = DEFAULT_DB_ALIAS) -> None:
     if ensure_triggers(using):
         rebuild(using)
     else:
-        fold(using)
+        fold(using, wait=True)
 
 
 # --- reading them -------------------------------------------------------------------------------------------
@@ -322,31 +363,35 @@ def keep(using: str = DEFAULT_DB_ALIAS) -> None:
 def read(kinds: Sequence[Key], using: str, limit: int | None = PENDING_LIMIT) -> Counter[Key] | None:
     """The tallies of these kinds (key prefixes) as the data are now, or None when more than `limit` sources
     are pending (counting is cheaper then)."""
-    pending = PendingTally.objects.using(using).values_list("source_id", flat=True).distinct().order_by()
-    pending = list(pending if limit is None else pending[: limit + 1])
-    if limit is not None and len(pending) > limit:
+    pending_table = PendingTally._meta.db_table
+    if limit is not None and PendingTally.objects.using(using).values("source_id").distinct()[limit:].exists():
         return None
     prefixes = [encoded(kind)[:-1] for kind in kinds]  # '["included","design"' matches that kind's keys
     tallied = " OR ".join(["substr(key, 1, %s) = %s"] * len(prefixes))
-    sql = f"SELECT key, n, NULL FROM {Tally._meta.db_table} WHERE {tallied}"
-    params: list = [value for prefix in prefixes for value in (len(prefix), prefix)]
-    if pending:
-        placeholders = ", ".join(["%s"] * len(pending))
-        sql += (
-            f" UNION ALL SELECT NULL, NULL, share FROM {SourceTally._meta.db_table} WHERE source_id IN ({placeholders})"
-        )
-        params += pending
+    # One statement reads the tallies, the pending sources and their last folded shares, so they agree (a
+    # fold committing between two reads would take a share out twice); on PostgreSQL the shares now are read
+    # in the same snapshot too.
+    sql = (
+        f"SELECT key, n, NULL FROM {Tally._meta.db_table} WHERE {tallied} "
+        f"UNION ALL SELECT NULL, NULL, share FROM {SourceTally._meta.db_table} "
+        f"WHERE source_id IN (SELECT source_id FROM {pending_table}) "
+        f"UNION ALL SELECT DISTINCT NULL, source_id, NULL FROM {pending_table}"
+    )
     figures: Counter[Key] = Counter()
-    # One statement, so one snapshot: a fold committing between two reads would take a share out twice.
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
+    pending = []
+    with routing.one_snapshot(using) as cursor:
+        cursor.execute(sql, [value for prefix in prefixes for value in (len(prefix), prefix)])
         for key, n, folded in cursor.fetchall():
             if key is not None:
                 figures[tuple(json.loads(key))] += n
-            else:
+            elif folded is not None:
                 figures.subtract(Share.read(folded).figures())
-    for share in shares(pending, using).values():
-        figures.update(share.figures())
+            else:
+                pending.append(n)
+        if limit is not None and len(pending) > limit:  # written meanwhile
+            return None
+        for share in shares(pending, using).values():
+            figures.update(share.figures())
     return Counter({key: n for key, n in figures.items() if n and _of(key, kinds)})
 
 
@@ -432,6 +477,8 @@ def harm_counts(group: str, using: str | None = None, limit: int | None = PENDIN
         if kind in ("reports", "term"):
             continue
         organ_class, compound_id, *rank = rest[1:]
+        if compound_id not in slugs:  # deleted since the tallies were read (SQLite reads no single snapshot)
+            continue
         cell = cells.setdefault(
             (organ_class, compound_id),
             {

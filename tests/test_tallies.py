@@ -2,14 +2,18 @@
 (evidence/tallies.py). After each kind of write they agree with counting, read before the fold (sources
 pending) and after it; reading them does not touch the sources, whatever their number."""
 
+import re
+
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.db.models import CharField
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence import tallies
+from evidence.apps import drop_tally_triggers, keep_tallies
 from evidence.models import (
     AdverseEffect,
     AdverseEffectReport,
@@ -164,33 +168,35 @@ def test_the_tallies_agree_with_counting_after_every_kind_of_write(write, drafts
 
 def test_the_figures_read_from_the_tallies_touch_no_source_whatever_their_number():
     """Nothing pending: the home page's and the overview's figures are two statements each, on the tallies
-    (and the compounds' slugs), never on the sources, their reports or links."""
+    (and the compounds' slugs), never on the sources, their reports or links. (PostgreSQL adds the
+    snapshot's SAVEPOINT and RELEASE inside the test's transaction, a SET TRANSACTION outside one.)"""
     tallies.fold()
     for read in (tallies.home_counts, lambda: tallies.harm_counts("humans")):
         with CaptureQueriesContext(connection) as context:
             read()
-        assert len(context) <= 3
+        assert len(context) <= 3 + (2 if connection.vendor == "postgresql" else 0)
         assert not [query for query in context if "evidence_source" in query["sql"].replace("evidence_sourcetally", "")]
 
 
 @pytest.mark.parametrize("pending", [1, 40])
 def test_sources_pending_cost_the_same_few_queries_however_many(pending, django_assert_max_num_queries):
-    """Before the fold: the tallies, and five reads of the pending sources' shares."""
+    """Before the fold: the tallies, and five reads of the pending sources' shares (and on PostgreSQL the
+    snapshot's SAVEPOINT and RELEASE)."""
     tallies.fold()
     Source.objects.filter(pk__in=Source.objects.values("pk")[:pending]).update(year=1999)
-    with django_assert_max_num_queries(3 + 5):
+    with django_assert_max_num_queries(2 + 5 + (2 if connection.vendor == "postgresql" else 0)):
         counts = tallies.home_counts()
     assert counts == tallies.counted_home("default")
 
 
-def test_with_more_sources_pending_than_the_limit_the_figures_are_counted(monkeypatch):
+def test_with_more_sources_pending_than_the_limit_the_figures_are_counted():
     bulk_insert_sources()
-    monkeypatch.setattr(tallies, "PENDING_LIMIT", 2)
-    pending = PendingTally.objects.values("source_id").distinct().count()
-    assert pending > 2
+    assert PendingTally.objects.values("source_id").distinct().count() > 2
     assert tallies.read([tallies.EVIDENCE], "default", limit=2) is None
-    assert tallies.home_counts(limit=2) == tallies.counted_home("default")
-    assert tallies.harm_counts("humans", limit=2) == tallies.counted_harm("humans", "default")
+    with CaptureQueriesContext(connection) as context:
+        counted = tallies.home_counts(limit=2), tallies.harm_counts("humans", limit=2)
+    assert not [query for query in context if re.search(r"\bevidence_tally\b", query["sql"])]  # counted instead
+    assert counted == (tallies.home_counts(limit=None), tallies.harm_counts("humans", limit=None))
 
 
 def test_a_missing_trigger_is_made_again_and_the_tallies_rebuilt():
@@ -227,7 +233,8 @@ def test_the_pages_show_the_tallies(client):
     new_source("TallyShown", year=1566, curation_status=CurationStatus.REVIEWED)
     home = client.get(reverse("evidence:home")).content.decode()
     assert '<th scope="row">1560s</th><td>1</td>' in home
-    assert f"{tallies.counted_home('default').sources:,}" in home
+    public = Source.objects.public().count()
+    assert f'<dt>Sources</dt><dd><a href="{reverse("evidence:sources")}">{public}</a></dd>' in home
 
 
 @pytest.mark.django_db(transaction=True)
@@ -260,9 +267,9 @@ def test_a_fold_that_fails_loses_nothing(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_write_committed_during_a_fold_waits_for_the_next_one():
-    """PostgreSQL: a write that commits while a fold runs is neither lost nor counted twice: the fold takes
-    only the pending rows committed before it, and the later one stays for the next fold."""
+def test_a_write_committed_during_a_fold_is_taken_by_its_next_chunk(monkeypatch):
+    """PostgreSQL: a write that commits while a fold runs is neither lost nor counted twice: a chunk takes
+    only the pending rows committed before it, and the later one is taken by the next chunk."""
     from django.db import connections
 
     if connection.vendor != "postgresql":
@@ -271,15 +278,51 @@ def test_a_write_committed_during_a_fold_waits_for_the_next_one():
     tallies.fold()
     source = reporting_source()
     other = connections.create_connection("default")
+    read_shares, chunks = tallies.shares, []
+
+    def commit_the_other_then_read(source_ids, using):
+        if not chunks:
+            other.commit()  # after the first chunk took its pending rows, before it reads their shares
+        chunks.append(set(source_ids))
+        return read_shares(source_ids, using)
+
     try:
         other.set_autocommit(False)
         with other.cursor() as writing:
             copy_of_source(writing, source.pk, "TallyConcurrent")
-        assert tallies.fold() == 0  # not committed yet: not its to take
-        other.commit()
+        with connection.cursor() as cursor:  # something for the fold to take (SQL: no fold at once on commit)
+            copy_of_source(cursor, source.pk, "TallyFoldedNow")
+        monkeypatch.setattr(tallies, "shares", commit_the_other_then_read)
+        tallies.fold()
+        monkeypatch.undo()
     finally:
         other.close()
-    assert PendingTally.objects.filter(source_id=Source.objects.get(key="TallyConcurrent").pk).exists()
+    late, first = Source.objects.get(key="TallyConcurrent"), Source.objects.get(key="TallyFoldedNow")
+    assert chunks == [{first.pk}, {late.pk}]
+    assert not PendingTally.objects.exists()
     assert tallies.drift() == []
-    assert tallies.fold() >= 1
-    assert tallies.drift() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_rebuilt_by_a_migration_meets_no_trigger_and_the_tallies_are_rebuilt():
+    """SQLite alters a column by building a new table, dropping the old one and renaming the new one into
+    place, which fails while a trigger names the table. Before a migrate that runs migrations the triggers
+    are dropped; after it they are made again, and the tallies count what was written without them."""
+    call_command("load_demo", verbosity=0)  # emptied by an earlier test that committed
+    tallies.fold()
+    field = AdverseEffectReport._meta.get_field("frequency")
+    wider = CharField(max_length=300, blank=True)
+    wider.set_attributes_from_name("frequency")
+    wider.model = AdverseEffectReport
+    if connection.vendor == "sqlite":
+        with pytest.raises(OperationalError), connection.schema_editor() as editor:
+            editor.alter_field(AdverseEffectReport, field, wider)
+    drop_tally_triggers(sender=None, using="default", plan=[("evidence", "0024_a_migration")])
+    with connection.schema_editor() as editor:
+        editor.alter_field(AdverseEffectReport, field, wider)
+        editor.alter_field(AdverseEffectReport, wider, field)
+    Source.objects.filter(pk=reporting_source().pk).update(year=1700)  # no trigger to see it
+    assert tallies.drift() != []
+    keep_tallies(sender=None, using="default")
+    assert tallies.drift() == [] and not PendingTally.objects.exists()
+    assert len(tallies._present("default")) == len(tallies.triggers(connection.vendor))

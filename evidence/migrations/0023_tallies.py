@@ -1,23 +1,8 @@
-"""The tallies of the home page and the adverse-effects overview (evidence/tallies.py).
-
-Their triggers are made after `migrate` (apps.keep_tallies), like the SQLite search index's: a later
-migration that rebuilds a table on SQLite drops its triggers, and they are made again then. Going back
-before this migration drops them first, or they would write to a table gone."""
+"""The tallies of the home page and the adverse-effects overview (evidence/tallies.py). Their triggers
+are not made here but after `migrate` (apps.keep_tallies), and dropped before it runs any migration
+(apps.drop_tally_triggers), so that no migration, forwards or backwards, meets them."""
 
 from django.db import migrations, models
-
-
-def drop_triggers(apps, schema_editor):
-    postgresql = schema_editor.connection.vendor == "postgresql"
-    with schema_editor.connection.cursor() as cursor:
-        if postgresql:
-            cursor.execute("SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE 'evidence_tally%'")
-        else:
-            cursor.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'evidence_tally%'")
-        for name, table in cursor.fetchall():
-            schema_editor.execute(f"DROP TRIGGER {name} ON {table}" if postgresql else f"DROP TRIGGER {name}")
-            if postgresql:
-                schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
 class Migration(migrations.Migration):
@@ -52,5 +37,4 @@ class Migration(migrations.Migration):
                 'ordering': ['key'],
             },
         ),
-        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
     ]
