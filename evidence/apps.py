@@ -40,9 +40,11 @@ def schema_complete(using: str) -> bool:
     return not executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
-def drop_tally_triggers(sender, using: str, plan, **kwargs) -> None:
+def drop_tally_triggers(sender, using: str, plan=None, **kwargs) -> None:
     """Before a migrate that runs migrations (either way): the tallies' triggers out of their way
-    (tallies.drop_triggers says why); keep_tallies puts them back, and rebuilds the tallies."""
+    (tallies.drop_triggers says why); keep_tallies puts them back, and rebuilds the tallies. (A migrate that
+    fails leaves them dropped: `recompute_tallies --check` says so, and the next migrate or
+    `recompute_tallies` makes them again.)"""
     from .tallies import drop_triggers
 
     if plan:

@@ -296,6 +296,12 @@ class Source(Versioned):
             models.Index(fields=["study_design"]),
             models.Index(fields=["title"]),
             models.Index(fields=["curation_status"]),
+            # The home page's latest reviewed sources, read in this order: a scan of every source without it.
+            models.Index(
+                fields=["-updated_at", "key"],
+                condition=Q(screening_status=ScreeningStatus.INCLUDED, curation_status=CurationStatus.REVIEWED),
+                name="source_latest_reviewed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,8 @@ that a page computed from an empty cache reads a few hundred numbers instead of 
   `PendingTally`, whatever wrote the row: the admin, an import's bulk insert, the API, a command, psql.
 - **Folded at commit.** `fold()` takes the pending sources, subtracts each one's share as last folded
   (`SourceTally`) from the tallies, adds its share now, and keeps the new share. It runs when a write
-  commits (caching.changed), after `migrate`, and from `recompute_tallies`; folds never interleave.
+  commits (caching.changed), after `migrate`, and from `recompute_tallies`, a chunk per transaction, the
+  chunks of two folds one after the other.
 - **Read exactly.** A page reads the tallies and the last folded shares of the sources still pending in
   one statement (one snapshot), and those sources' shares now: the figures are right even before the
   fold has run, or when it failed. With more than PENDING_LIMIT sources pending (in the middle of a large
@@ -228,6 +229,10 @@ def triggers(vendor: str) -> list[Trigger]:
     ]
 
 
+def trigger_names(using: str) -> list[str]:
+    return [trigger.name for trigger in triggers(connections[using].vendor)]
+
+
 def ensure_triggers(using: str = DEFAULT_DB_ALIAS) -> bool:
     """Create the triggers missing (all of them after `migrate`, which drops them first) and drop those of
     older definitions: True if any was missing, when writes may have gone unnoticed and the tallies must be
@@ -276,16 +281,14 @@ def _present(using: str) -> dict[str, str]:
 # --- folding the pending sources into the tallies ----------------------------------------------------------
 
 
-def fold(using: str = DEFAULT_DB_ALIAS, wait: bool = False) -> int:
-    """Bring the tallies up to date with the sources pending, a chunk of them per transaction (so that other
-    writers wait for a chunk at most, not for a large import's whole fold): how many pending rows it took.
-    When another fold is running (PostgreSQL), it is left to finish the work unless `wait`: what stays
-    pending meanwhile is read right all the same."""
+def fold(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Bring the tallies up to date with the sources pending, a chunk of them per transaction, so that
+    another writer's fold waits for a chunk at most, not for a large import's whole fold: how many sources
+    it folded (a source in two chunks counts twice)."""
     taken = 0
     while True:
         with transaction.atomic(using=using), connections[using].cursor() as cursor:
-            if not _lock(cursor, wait):
-                return taken
+            _lock(cursor)
             # Taken as they are deleted: a source marked by a write that commits later stays for the next
             # chunk or fold. A source in two chunks is folded twice, the second time for no change.
             table = PendingTally._meta.db_table
@@ -300,13 +303,11 @@ def fold(using: str = DEFAULT_DB_ALIAS, wait: bool = False) -> int:
             taken += len(source_ids)
 
 
-def _lock(cursor, wait: bool) -> bool:
-    """Whether this transaction holds the fold's lock (PostgreSQL; SQLite's writers queue anyway, their
-    transactions beginning IMMEDIATE)."""
-    if cursor.db.vendor != "postgresql":
-        return True
-    cursor.execute(f"SELECT {'pg_advisory_xact_lock' if wait else 'pg_try_advisory_xact_lock'}(%s)", [FOLD_LOCK])
-    return wait or cursor.fetchone()[0]
+def _lock(cursor) -> None:
+    """The fold's lock, until this transaction ends (PostgreSQL; SQLite's writers queue anyway, their
+    transactions beginning IMMEDIATE): two chunks never take the same share out twice."""
+    if cursor.db.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
 
 
 def _fold_sources(source_ids: list[int], using: str) -> None:
@@ -337,15 +338,16 @@ def _add_to_tallies(change: Counter[Key], using: str) -> None:
 
 
 def rebuild(using: str = DEFAULT_DB_ALIAS) -> int:
-    """Every tally again from every source (after triggers were missing, or to mend drift): how many sources.
-    Until it is done, pages count (every source is pending)."""
+    """The triggers in place, and every tally again from every source (after triggers were missing, or to
+    mend drift): how many sources. Until it is done, pages count (every source is pending)."""
+    ensure_triggers(using)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        _lock(cursor, wait=True)
+        _lock(cursor)
         for model in (Tally, SourceTally, PendingTally):
             model.objects.using(using).all().delete()
         cursor.execute(f"INSERT INTO {PendingTally._meta.db_table} (source_id) SELECT id FROM {Source._meta.db_table}")
         rebuilt = cursor.rowcount
-    fold(using, wait=True)
+    fold(using)
     return rebuilt
 
 
@@ -354,7 +356,7 @@ def keep(using: str = DEFAULT_DB_ALIAS) -> None:
     if ensure_triggers(using):
         rebuild(using)
     else:
-        fold(using, wait=True)
+        fold(using)
 
 
 # --- reading them -------------------------------------------------------------------------------------------
@@ -517,8 +519,10 @@ def _by_term(rows: Iterable[dict]) -> list[dict]:
 
 
 def drift(using: str = DEFAULT_DB_ALIAS) -> list[str]:
-    """Where the tallies (as read, pending sources included) differ from counting: one line per figure."""
-    differences = []
+    """Where the tallies (as read, pending sources included) differ from counting, one line per figure; and
+    the triggers missing (a `migrate` that failed leaves them dropped), without which they would drift."""
+    present = _present(using)
+    differences = [f"trigger {name} missing" for name in trigger_names(using) if name not in present]
     pairs = [("home", home_counts(using, limit=None), counted_home(using))]
     pairs += [
         (group, harm_counts(group, using, limit=None), counted_harm(group, using)) for group in ReportGroup.values
