@@ -43,6 +43,7 @@ from .models import (
     Tally,
 )
 from .querysets import NON_HUMAN_REPORT, drafts_hidden
+from .tally_models import OVERVIEW_KINDS
 from .vocabularies import ReportGroup, severity_rank
 
 type Key = tuple[str | int, ...]
@@ -121,11 +122,11 @@ def _reports(source_ids: list[int], using: str) -> dict[int, Counter[Key]]:
     them, their severities; and each effect's term in its organ class (once)."""
     reports = AdverseEffectReport.objects.using(using).filter(source_id__in=source_ids)
     reports = reports.annotate(non_human=ExpressionWrapper(NON_HUMAN_REPORT, output_field=BooleanField()))
-    columns = ("source_id", "non_human", "effect__system_organ_class", "effect__term", "compound_id", "cases")
+    rows = reports.values_list(
+        "source_id", "non_human", "effect__system_organ_class", "effect__term", "compound_id", "cases", "severity"
+    )
     found: dict[int, Counter[Key]] = {}
-    for source_id, non_human, organ_class, term, compound_id, cases, severity in reports.values_list(
-        *columns, "severity"
-    ).order_by():
+    for source_id, non_human, organ_class, term, compound_id, cases, severity in rows.order_by():
         group = ReportGroup.ANIMALS.value if non_human else ReportGroup.HUMANS.value
         cell = (group, organ_class, compound_id)
         counts = found.setdefault(source_id, Counter())
@@ -477,13 +478,13 @@ def _most_first(rows: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
 def harm_counts(group: str, using: str | None = None, limit: int | None = PENDING_LIMIT) -> HarmCounts:
     using = using or router.db_for_read(Tally)
     shown = visible()
-    kinds = [(shown, "reports"), *((shown, kind, group) for kind in ("cell", "cases", "stated", "severity", "term"))]
+    kinds = [(shown, "reports"), *((shown, kind, group) for kind in OVERVIEW_KINDS if kind != "reports")]
     figures = read(kinds, using, limit)
     if figures is None:
         return counted_harm(group, using)
     slugs = dict(Compound.objects.using(using).values_list("pk", "slug"))
     cells: dict[tuple, dict] = {}
-    for (_, kind, *rest), n in sorted(figures.items(), key=str):
+    for (_, kind, *rest), n in figures.items():
         if kind in ("reports", "term"):
             continue
         organ_class, compound_id, *rank = rest[1:]
